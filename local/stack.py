@@ -1,0 +1,105 @@
+"""The local stack's moving parts: environment, AWS stand-ins, resources and function hosts."""
+
+import importlib
+import os
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import boto3
+
+from local import issuer, template
+
+LOCAL_TABLE = "lms"
+LOCAL_BUCKET = "lms-media"
+LOCAL_REGION = "us-east-1"
+
+
+def function_environment(jwks_url: str, dynamodb_endpoint: str | None, s3_endpoint: str | None) -> dict[str, str]:
+    """The functions' variables as template.yaml sets them, with local values where AWS has resources."""
+    document = template.load()
+    parameters = document.get("Parameters", {})
+    local_values = {
+        "TABLE_NAME": LOCAL_TABLE,
+        "MEDIA_BUCKET": LOCAL_BUCKET,
+        "JWT_ISSUER": issuer.ISSUER,
+        "JWT_AUDIENCE": issuer.AUDIENCE,
+        "JWKS_URL": jwks_url,
+    }
+    environment: dict[str, str] = {}
+    for name, value in document["Globals"]["Function"]["Environment"]["Variables"].items():
+        if name in local_values:
+            environment[name] = local_values[name]
+        elif isinstance(value, dict) and "Ref" in value and "Default" in parameters.get(value["Ref"], {}):
+            environment[name] = str(parameters[value["Ref"]]["Default"])
+        elif isinstance(value, str):
+            environment[name] = value
+        else:
+            raise ValueError(f"template.yaml sets {name} to {value}, which has no local value")
+    environment.update(
+        AWS_REGION=LOCAL_REGION,
+        AWS_DEFAULT_REGION=LOCAL_REGION,
+        AWS_ACCESS_KEY_ID="local",
+        AWS_SECRET_ACCESS_KEY="local",  # noqa: S106 - the stand-ins accept any credentials
+        POWERTOOLS_TRACE_DISABLED="true",
+    )
+    if dynamodb_endpoint:
+        environment["DYNAMODB_ENDPOINT"] = dynamodb_endpoint
+    if s3_endpoint:
+        environment["S3_ENDPOINT"] = s3_endpoint
+    return environment
+
+
+def create_resources(dynamodb_endpoint: str | None, s3_endpoint: str | None) -> None:
+    """The table (from the template's own definition) and the media bucket, unless they exist."""
+    dynamodb = boto3.client("dynamodb", endpoint_url=dynamodb_endpoint, region_name=LOCAL_REGION)
+    if LOCAL_TABLE not in dynamodb.list_tables()["TableNames"]:
+        dynamodb.create_table(TableName=LOCAL_TABLE, **template.table_definition())
+        dynamodb.get_waiter("table_exists").wait(TableName=LOCAL_TABLE)
+    s3 = boto3.client("s3", endpoint_url=s3_endpoint, region_name=LOCAL_REGION)
+    if LOCAL_BUCKET not in {bucket["Name"] for bucket in s3.list_buckets().get("Buckets", [])}:
+        s3.create_bucket(Bucket=LOCAL_BUCKET)
+
+
+@dataclass(frozen=True)
+class LambdaContext:
+    """The parts of Lambda's context object that Powertools reads."""
+
+    function_name: str
+    aws_request_id: str
+    memory_limit_in_mb: int = 512
+    invoked_function_arn: str = ""
+    function_version: str = "$LATEST"
+    log_group_name: str = ""
+    log_stream_name: str = ""
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 10_000
+
+
+@dataclass
+class FunctionHost:
+    """Imports each function's real handler on first use and runs one event at a time per function,
+    as one Lambda execution environment does (handlers keep per-request state on the resolver)."""
+
+    functions: Mapping[str, template.Function] = field(default_factory=template.functions)
+    _handlers: dict[str, Callable[[dict[str, Any], Any], dict[str, Any]]] = field(default_factory=dict)
+    _locks: dict[str, threading.Lock] = field(default_factory=dict)
+    _guard: threading.Lock = field(default_factory=threading.Lock)
+
+    def invoke(self, logical_id: str, event: dict[str, Any]) -> dict[str, Any]:
+        with self._guard:
+            if logical_id not in self._handlers:
+                spec = self.functions[logical_id]
+                self._handlers[logical_id] = getattr(importlib.import_module(spec.module), spec.attribute)
+                self._locks[logical_id] = threading.Lock()
+        context = LambdaContext(
+            function_name=logical_id, aws_request_id=event.get("requestContext", {}).get("requestId", "")
+        )
+        with self._locks[logical_id]:
+            return self._handlers[logical_id](event, context)
+
+
+def apply_environment(environment: Mapping[str, str]) -> None:
+    os.environ.update(environment)

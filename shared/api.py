@@ -1,0 +1,133 @@
+"""What every function's HTTP layer shares: the resolver, the caller, refusals and the envelope.
+
+Powertools validates a request before any middleware runs, so a refusal for bad input is only
+sent after the caller's token and role have been checked again: refusals come 401, 403, 400.
+"""
+
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
+from aws_lambda_powertools.event_handler.api_gateway import Route
+from aws_lambda_powertools.event_handler.depends import Depends
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
+from aws_lambda_powertools.event_handler.openapi.exceptions import (
+    RequestUnsupportedContentType,
+    RequestValidationError,
+)
+from aws_lambda_powertools.event_handler.request import Request
+
+from shared.auth import Principal, Role, authenticate, require_roles
+from shared.envelope import envelope
+from shared.errors import ApiError, Invalid, NotFound, UnsupportedMediaType
+from shared.observability import logger
+from shared.validation import describe_validation_errors
+
+# Route security, as OpenAPI 3.1 writes role requirements: the roles that may call the route.
+SECURITY_SCHEME = "bearerAuth"
+ANY_ROLE: list[dict[str, list[str]]] = [{SECURITY_SCHEME: []}]
+STAFF_ONLY: list[dict[str, list[str]]] = [{SECURITY_SCHEME: [Role.ADMIN, Role.INSTRUCTOR]}]
+ADMIN_ONLY: list[dict[str, list[str]]] = [{SECURITY_SCHEME: [Role.ADMIN]}]
+
+UNKNOWN_ROUTE_ID = "api.unknown"
+_PRINCIPAL = "principal"
+_BODY_PARSED = "body_parsed"
+
+
+def _api_id(route: Route | None) -> str:
+    operation_id = getattr(route, "operation_id", None) or ""
+    return operation_id if operation_id.startswith("api.") else UNKNOWN_ROUTE_ID
+
+
+def _allowed_roles(route: Route | None) -> frozenset[Role]:
+    scopes = [scope for requirement in (getattr(route, "security", None) or []) for scope in requirement.values()]
+    return frozenset(Role(role) for roles in scopes for role in roles)
+
+
+def current_principal(request: Request) -> Principal:
+    """The verified caller of this request (set by the authorization middleware)."""
+    principal: Principal = request.context[_PRINCIPAL]
+    return principal
+
+
+Caller = Annotated[Principal, Depends(current_principal)]
+
+
+def create_app() -> APIGatewayHttpResolver:
+    """A resolver that authenticates every route, answers in the envelope and maps every error."""
+    app = APIGatewayHttpResolver(enable_validation=True)
+
+    def authorize() -> Principal:
+        route = app.context.get("_route")
+        principal = authenticate({name.lower(): value for name, value in (app.current_event.headers or {}).items()})
+        require_roles(principal, _allowed_roles(route))
+        logger.append_keys(tenant_id=principal.tenant_id, user_id=principal.user_id)
+        return principal
+
+    def respond(error: ApiError) -> Response[Any]:
+        return Response(
+            status_code=error.status,
+            content_type=content_types.APPLICATION_JSON,
+            body=envelope(_api_id(app.context.get("_route")), error.status, error=error),
+        )
+
+    def refuse_after_authorizing(error: ApiError) -> Response[Any]:
+        # A caller without a valid token or the right role learns that, not what is wrong with the body.
+        try:
+            authorize()
+        except ApiError as refusal:
+            return respond(refusal)
+        return respond(error)
+
+    def authorization_middleware(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response[Any]:
+        app.append_context(**{_BODY_PARSED: True, _PRINCIPAL: authorize()})
+        return next_middleware(app)
+
+    def envelope_middleware(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response[Any]:
+        response: Response[Any] = next_middleware(app)
+        response.body = envelope(_api_id(app.context.get("_route")), response.status_code, result=response.body)
+        return response
+
+    app.use([authorization_middleware, envelope_middleware])
+
+    @app.exception_handler(ApiError)
+    def handle_api_error(error: ApiError) -> Response[Any]:
+        return respond(error)
+
+    @app.exception_handler(RequestValidationError)
+    def handle_invalid_request(error: RequestValidationError) -> Response[Any]:
+        return refuse_after_authorizing(Invalid(describe_validation_errors(error.errors())))
+
+    @app.exception_handler(RequestUnsupportedContentType)
+    def handle_unsupported_content_type(error: RequestUnsupportedContentType) -> Response[Any]:
+        content_type = (app.current_event.headers or {}).get("content-type", "")
+        return refuse_after_authorizing(
+            UnsupportedMediaType(f"Send the body as application/json or multipart/form-data, not '{content_type}'.")
+        )
+
+    @app.exception_handler(NotFoundError)
+    def handle_unknown_route(_: NotFoundError) -> Response[Any]:
+        event = app.current_event
+        return respond(NotFound(f"There is no endpoint {event.http_method} {event.path}."))
+
+    @app.exception_handler(ValueError)
+    def handle_value_error(error: ValueError) -> Response[Any]:
+        # Powertools' multipart parser raises a bare ValueError (broken boundary, undecodable
+        # part); once the body has been parsed, a ValueError is our own bug.
+        if not app.context.get(_BODY_PARSED):
+            return refuse_after_authorizing(Invalid(f"The multipart/form-data body could not be parsed: {error}."))
+        return unexpected(error)
+
+    def unexpected(error: Exception) -> Response[Any]:
+        # The client gets no internals; the log has them, keyed by the request id.
+        logger.exception("Unhandled error", exc_info=error)
+        return respond(_InternalError())
+
+    app.exception_handler(Exception)(unexpected)
+
+    return app
+
+
+class _InternalError(ApiError):
+    def __init__(self) -> None:
+        super().__init__("An unexpected error occurred; try again, and report it if it persists.")

@@ -1,0 +1,42 @@
+"""Domain errors and the one mapping from them to HTTP statuses and the contract's `err` codes."""
+
+from http import HTTPStatus
+
+
+class ApiError(Exception):
+    """A refusal the client can act on; `message` is one sentence shown to them as `errmsg`."""
+
+    status: HTTPStatus = HTTPStatus.INTERNAL_SERVER_ERROR
+    code: str = "INTERNAL_SERVER_ERROR"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class Invalid(ApiError):
+    status, code = HTTPStatus.BAD_REQUEST, "INVALID_REQUEST"
+
+
+class Unauthorized(ApiError):
+    status, code = HTTPStatus.UNAUTHORIZED, "UNAUTHORIZED"
+
+
+class Forbidden(ApiError):
+    status, code = HTTPStatus.FORBIDDEN, "FORBIDDEN"
+
+
+class NotFound(ApiError):
+    status, code = HTTPStatus.NOT_FOUND, "RESOURCE_NOT_FOUND"
+
+
+class Conflict(ApiError):
+    status, code = HTTPStatus.CONFLICT, "CONFLICT"
+
+
+class PayloadTooLarge(ApiError):
+    status, code = HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "PAYLOAD_TOO_LARGE"
+
+
+class UnsupportedMediaType(ApiError):
+    status, code = HTTPStatus.UNSUPPORTED_MEDIA_TYPE, "UNSUPPORTED_MEDIA_TYPE"

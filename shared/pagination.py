@@ -1,0 +1,15 @@
+"""`page`/`limit` paging over a list already read in order (BEHAVIOUR.md: Lists)."""
+
+from collections.abc import Sequence
+
+DEFAULT_PAGE = 1
+DEFAULT_LIMIT = 10
+MAX_LIMIT = 100
+
+
+def paginate[T](items: Sequence[T], page: int = DEFAULT_PAGE, limit: int = DEFAULT_LIMIT) -> list[T]:
+    """The `page`-th slice of `limit` items (pages count from 1); past the end, an empty list."""
+    if page < 1 or not 1 <= limit <= MAX_LIMIT:
+        raise ValueError(f"page must be >= 1 and limit within 1-{MAX_LIMIT}")
+    start = (page - 1) * limit
+    return list(items[start : start + limit])

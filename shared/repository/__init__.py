@@ -1,0 +1,1 @@
+"""PynamoDB models over the one DynamoDB table, and the repositories that read and write them."""

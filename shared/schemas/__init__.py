@@ -1,0 +1,1 @@
+"""Pydantic models of requests and responses, and the field types they share."""

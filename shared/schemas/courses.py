@@ -1,0 +1,138 @@
+"""Request and response bodies of the Courses group, as the contract spells them."""
+
+from typing import Any, Literal, Self
+
+from pydantic import Field, model_validator
+
+from shared.schemas.common import (
+    FormBool,
+    Identifier,
+    JsonObject,
+    LongText,
+    RequestModel,
+    ResponseModel,
+    ShortText,
+    Slug,
+    TextOrJsonObject,
+    Timestamp,
+    Title,
+)
+
+CourseStatus = Literal["published", "unpublished", "draft", "archived"]
+
+
+def check_date_order(start: str | None, end: str | None) -> None:
+    """Normalised timestamps compare as text; a start after the end is refused."""
+    if start and end and start > end:
+        raise ValueError("startDatetime must not be after endDatetime")
+
+
+class CourseFields(RequestModel):
+    """What a client may set on a course, on create (form or JSON) and on update."""
+
+    alias: Slug | None = None
+    short_description: ShortText | None = None
+    description: LongText | None = None
+    featured: FormBool | None = None
+    free: FormBool | None = None
+    certificate_term: TextOrJsonObject | None = None
+    certificate_id: Identifier | None = None
+    start_datetime: Timestamp | None = None
+    end_datetime: Timestamp | None = None
+    admin_approval: FormBool | None = None
+    auto_enroll: FormBool | None = None
+    status: CourseStatus | None = None
+    params: JsonObject | None = None
+
+
+class CourseCreate(CourseFields):
+    """`POST /api/courses`: a title is required, everything else has a default."""
+
+    title: Title
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> Self:
+        check_date_order(self.start_datetime, self.end_datetime)
+        return self
+
+
+# Fields an update may not clear by sending null: the course cannot be without them.
+NOT_NULLABLE = ("title", "alias", "featured", "free", "adminApproval", "autoEnroll", "status")
+
+
+class CourseUpdate(CourseFields):
+    """`PUT /api/courses/{courseId}`: a partial update; fields left out stay as they are."""
+
+    title: Title | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _required_fields_not_null(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            for name in NOT_NULLABLE:
+                if name in data and data[name] is None:
+                    raise ValueError(f"{name} cannot be null; leave it out to keep its value")
+        return data
+
+
+class CourseOut(ResponseModel):
+    """A whole course (`api.course.create`, `.get`, `.update`)."""
+
+    course_id: str
+    tenent_id: str = Field(validation_alias="tenant_id")
+    title: str
+    alias: str
+    short_description: str | None
+    description: str | None
+    image: str | None
+    featured: bool
+    free: bool
+    certificate_term: str | dict[str, Any] | None
+    certificate_id: str | None
+    start_datetime: str | None
+    end_datetime: str | None
+    admin_approval: bool
+    auto_enroll: bool
+    status: CourseStatus
+    params: dict[str, Any] | None
+    created_by: str
+    created_at: str
+    updated_by: str | None
+    updated_at: str | None
+
+
+class CourseSummary(ResponseModel):
+    """A course in the list (`api.course.list`)."""
+
+    course_id: str
+    title: str
+    short_description: str | None
+    image: str | None
+    featured: bool
+    free: bool
+    status: CourseStatus
+    start_datetime: str | None
+    end_datetime: str | None
+
+
+class CourseList(ResponseModel):
+    count: int
+    courses: list[CourseSummary]
+
+
+class CourseDetails(ResponseModel):
+    """The course tree (`api.course.details`); the structure issue fills `modules`."""
+
+    course_id: str
+    title: str
+    short_description: str | None
+    description: str | None
+    image: str | None
+    featured: bool
+    free: bool
+    certificate_term: str | dict[str, Any] | None
+    certificate_id: str | None
+    start_datetime: str | None
+    end_datetime: str | None
+    status: CourseStatus
+    modules: list[dict[str, Any]] = Field(default_factory=list)

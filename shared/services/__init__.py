@@ -1,0 +1,1 @@
+"""Domain rules, one module per resource group; they call repositories, never AWS directly."""

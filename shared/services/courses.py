@@ -1,0 +1,155 @@
+"""Course rules (BEHAVIOUR.md: Courses): aliases, visibility, partial updates and deletes."""
+
+import re
+import unicodedata
+import uuid
+
+from aws_lambda_powertools.metrics import MetricUnit
+from pynamodb.expressions.condition import Condition
+
+from shared.auth import Principal
+from shared.clock import sortable_now, utc_now
+from shared.errors import Conflict, Invalid, NotFound
+from shared.observability import metrics
+from shared.pagination import paginate
+from shared.repository.courses import AliasTaken, ConcurrentModification, CourseItem, CourseRepository
+from shared.schemas.common import MessageResult
+from shared.schemas.courses import (
+    CourseCreate,
+    CourseDetails,
+    CourseList,
+    CourseOut,
+    CourseStatus,
+    CourseSummary,
+    CourseUpdate,
+    check_date_order,
+)
+
+PUBLISHED: CourseStatus = "published"
+DEFAULT_STATUS: CourseStatus = "unpublished"
+DERIVED_ALIAS_ATTEMPTS = 5
+UPDATE_ATTEMPTS = 3
+ALIAS_STEM_LENGTH = 240  # leaves room for "-" and a short suffix within 255
+
+
+def slugify(title: str) -> str:
+    """Lowercase ASCII, every run of other characters one hyphen ("Intro to ML!" -> "intro-to-ml")."""
+    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-")
+    return slug[:ALIAS_STEM_LENGTH].rstrip("-") or "course"
+
+
+def _course_not_found(course_id: str) -> NotFound:
+    return NotFound(f"Course {course_id} not found.")
+
+
+def _visible_course(caller: Principal, repository: CourseRepository, course_id: str) -> CourseItem:
+    """The course, if the caller may see it: learners see published courses only."""
+    course = repository.get(course_id)
+    if course is None or (not caller.is_staff and course.status != PUBLISHED):
+        raise _course_not_found(course_id)
+    return course
+
+
+def create_course(caller: Principal, data: CourseCreate) -> CourseOut:
+    """Create a course; a sent alias must be free (409), a derived one gets a suffix when taken."""
+    repository = CourseRepository(caller.tenant_id)
+    course_id = str(uuid.uuid4())
+    fields = data.model_dump(exclude_none=True, exclude={"alias"})
+    fields.setdefault("status", DEFAULT_STATUS)
+    stem = data.alias or slugify(data.title)
+    for attempt in range(DERIVED_ALIAS_ATTEMPTS):
+        alias = stem if attempt == 0 else f"{stem}-{uuid.uuid4().hex[:6]}"
+        course = repository.new_course(
+            course_id, sortable_now(), alias=alias, created_by=caller.user_id, created_at=utc_now(), **fields
+        )
+        try:
+            repository.create(course)
+        except AliasTaken:
+            if data.alias:
+                raise Conflict(f"The alias '{alias}' is already used by another course; choose another.") from None
+            continue
+        metrics.add_metric(name="CourseCreated", unit=MetricUnit.Count, value=1)
+        return CourseOut.model_validate(course)
+    raise Conflict(f"No free alias could be derived from '{stem}'; send an alias.")
+
+
+def list_courses(
+    caller: Principal,
+    status: CourseStatus | None,
+    featured: bool | None,
+    free: bool | None,
+    page: int,
+    limit: int,
+) -> CourseList:
+    """The tenant's courses, newest first, filtered; `count` is every match, not just this page."""
+    if not caller.is_staff:
+        if status not in (None, PUBLISHED):
+            return CourseList(count=0, courses=[])
+        status = PUBLISHED
+    conditions = [
+        attribute == value
+        for attribute, value in ((CourseItem.status, status), (CourseItem.featured, featured), (CourseItem.free, free))
+        if value is not None
+    ]
+    condition: Condition | None = None
+    for each in conditions:
+        condition = each if condition is None else condition & each
+    matches = CourseRepository(caller.tenant_id).find(condition)
+    return CourseList(
+        count=len(matches), courses=[CourseSummary.model_validate(course) for course in paginate(matches, page, limit)]
+    )
+
+
+def get_course(caller: Principal, course_id: str) -> CourseOut:
+    return CourseOut.model_validate(_visible_course(caller, CourseRepository(caller.tenant_id), course_id))
+
+
+def get_course_details(caller: Principal, course_id: str) -> CourseDetails:
+    """The course with its tree, from one Query of its item collection."""
+    items = CourseRepository(caller.tenant_id).get_collection(course_id)
+    course = next((item for item in items if isinstance(item, CourseItem)), None)
+    if course is None or (not caller.is_staff and course.status != PUBLISHED):
+        raise _course_not_found(course_id)
+    return CourseDetails.model_validate(course)
+
+
+def update_course(caller: Principal, course_id: str, changes: CourseUpdate) -> CourseOut:
+    """Apply the fields sent, nothing else; a concurrent update is re-read and merged, never lost."""
+    repository = CourseRepository(caller.tenant_id)
+    sent = changes.model_dump(exclude_unset=True)
+    for _ in range(UPDATE_ATTEMPTS):
+        course = repository.get(course_id)
+        if course is None:
+            raise _course_not_found(course_id)
+        previous_alias = course.alias
+        for name, value in sent.items():
+            setattr(course, name, value)
+        try:
+            check_date_order(course.start_datetime, course.end_datetime)
+        except ValueError as error:
+            raise Invalid(f"{error}.") from None
+        course.updated_by, course.updated_at = caller.user_id, utc_now()
+        try:
+            repository.save(course, previous_alias)
+        except AliasTaken:
+            raise Conflict(f"The alias '{course.alias}' is already used by another course; choose another.") from None
+        except ConcurrentModification:
+            continue
+        return CourseOut.model_validate(course)
+    raise Conflict("The course is being changed by others right now; send the update again.")
+
+
+def delete_course(caller: Principal, course_id: str) -> MessageResult:
+    """Remove the course and everything stored under it (modules, lesson links)."""
+    repository = CourseRepository(caller.tenant_id)
+    items = repository.get_collection(course_id)
+    course = next((item for item in items if isinstance(item, CourseItem)), None)
+    if course is None:
+        raise _course_not_found(course_id)
+    try:
+        repository.delete(course, [item for item in items if item is not course])
+    except ConcurrentModification:
+        raise Conflict("The course changed while it was being deleted; send the delete again.") from None
+    metrics.add_metric(name="CourseDeleted", unit=MetricUnit.Count, value=1)
+    return MessageResult(message="Course deleted successfully")

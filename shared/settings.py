@@ -1,0 +1,35 @@
+"""Typed settings, read from the environment once per cold start (template.yaml sets them)."""
+
+from functools import cache
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Everything a function needs to know about its surroundings."""
+
+    model_config = SettingsConfigDict(frozen=True, extra="ignore")
+
+    table_name: str = Field(default="lms", alias="TABLE_NAME")
+    media_bucket: str = Field(default="lms-media", alias="MEDIA_BUCKET")
+    aws_region: str = Field(default="us-east-1", alias="AWS_REGION")
+    # Endpoints of local stand-ins (moto, DynamoDB Local); unset in AWS.
+    dynamodb_endpoint: str | None = Field(default=None, alias="DYNAMODB_ENDPOINT")
+    s3_endpoint: str | None = Field(default=None, alias="S3_ENDPOINT")
+
+    jwt_issuer: str = Field(default="lms-local", alias="JWT_ISSUER")
+    # Empty: the audience is not checked (Cognito access tokens carry client_id, not aud).
+    jwt_audience: str = Field(default="lms-api", alias="JWT_AUDIENCE")
+    jwks_url: str = Field(default="http://127.0.0.1:3000/.well-known/jwks.json", alias="JWKS_URL")
+    jwt_algorithms: tuple[str, ...] = Field(default=("RS256",), alias="JWT_ALGORITHMS")
+    # Claim names: Cognito works with CLAIM_TENANT=custom:tenantId CLAIM_ROLES=cognito:groups.
+    claim_user_id: str = Field(default="sub", alias="CLAIM_USER_ID")
+    claim_tenant: str = Field(default="tenantId", alias="CLAIM_TENANT")
+    claim_roles: str = Field(default="roles", alias="CLAIM_ROLES")
+
+
+@cache
+def get_settings() -> Settings:
+    """The process-wide settings; tests that change the environment call `get_settings.cache_clear()`."""
+    return Settings()
