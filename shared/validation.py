@@ -25,6 +25,12 @@ def _what(error: dict[str, Any]) -> str:
         return "is not a field this endpoint accepts"
     if kind == "json_invalid":
         return f"is not valid JSON ({ctx.get('error', 'decode error')})"
+    if kind == "dict_type":
+        return "must be a JSON object"
+    if kind == "string_type":
+        return "must be text"
+    if kind in ("int_type", "int_parsing", "int_from_float"):
+        return "must be a whole number"
     if kind == "model_attributes_type":
         return "must be a JSON object (or a multipart form)"
     if kind == "uuid_parsing" or kind == "uuid_type":

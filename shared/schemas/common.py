@@ -60,13 +60,13 @@ def _parse_timestamp(value: Any) -> str:
     return moment.astimezone(UTC).strftime(TIMESTAMP_FORMAT)
 
 
-def _decode_json_text(value: Any) -> Any:
+def _json_object(value: Any) -> dict[str, Any]:
     if isinstance(value, str):
         try:
-            return json.loads(value)
+            value = json.loads(value)
         except json.JSONDecodeError:
             raise ValueError('must be a JSON object, such as {"key": "value"}') from None
-    return value
+    return _check_json_object(value)
 
 
 def _check_json_object(value: Any) -> dict[str, Any]:
@@ -98,7 +98,7 @@ def _check_text_or_object(value: str | dict[str, Any]) -> str | dict[str, Any]:
 
 FormBool = Annotated[bool, BeforeValidator(_parse_bool)]
 Timestamp = Annotated[str, BeforeValidator(_parse_timestamp)]
-JsonObject = Annotated[dict[str, Any], BeforeValidator(_decode_json_text), AfterValidator(_check_json_object)]
+JsonObject = Annotated[dict[str, Any], BeforeValidator(_json_object)]
 TextOrJsonObject = Annotated[
     str | dict[str, Any], BeforeValidator(_text_or_json_object), AfterValidator(_check_text_or_object)
 ]

@@ -1,0 +1,108 @@
+"""Token verification against a real JWKS endpoint on loopback (the session's test issuer)."""
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from local import issuer
+from shared.auth import Principal, Role, authenticate, require_roles, verify_token
+from shared.errors import Forbidden, Unauthorized
+from shared.settings import Settings
+
+
+@pytest.fixture
+def settings(environment: str) -> Settings:
+    return Settings()
+
+
+def test_a_valid_token_becomes_the_principal(signing_key, settings):
+    token = issuer.mint("instructor", "tenant-a", "user-1", key=signing_key)
+
+    assert verify_token(token, settings) == Principal("user-1", "tenant-a", frozenset({Role.INSTRUCTOR}))
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"lifetime": -60}, "expired"),
+        ({"issuer": "someone-else"}, "not valid"),
+        ({"audience": "another-api"}, "not valid"),
+    ],
+)
+def test_expired_or_foreign_tokens_are_refused(signing_key, settings, overrides, message):
+    token = issuer.mint("admin", "tenant-a", "user-1", key=signing_key, **overrides)
+
+    with pytest.raises(Unauthorized, match=message):
+        verify_token(token, settings)
+
+
+def test_a_token_signed_by_another_key_is_refused(settings):
+    forger = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    token = issuer.mint("admin", "tenant-a", "user-1", key=forger)
+
+    with pytest.raises(Unauthorized, match="Signature verification failed"):
+        verify_token(token, settings)
+
+
+def test_a_token_with_an_unsigned_algorithm_is_refused(settings):
+    header = "eyJhbGciOiJub25lIiwia2lkIjoibG1zLWxvY2FsLTEifQ"  # {"alg":"none","kid":"lms-local-1"}
+    payload = "eyJzdWIiOiJ1IiwidGVuYW50SWQiOiJ0Iiwicm9sZXMiOlsiYWRtaW4iXX0"
+
+    with pytest.raises(Unauthorized):
+        verify_token(f"{header}.{payload}.", settings)
+
+
+def test_cognito_claim_names_work_by_configuration(signing_key, environment):
+    settings = Settings(CLAIM_TENANT="custom:tenantId", CLAIM_ROLES="cognito:groups")
+    token = issuer.mint(
+        "",
+        "ignored",
+        "user-9",
+        key=signing_key,
+        extra_claims={"custom:tenantId": "tenant-c", "cognito:groups": ["admin", "unrelated-group"]},
+    )
+
+    assert verify_token(token, settings) == Principal("user-9", "tenant-c", frozenset({Role.ADMIN}))
+
+
+@pytest.mark.parametrize("tenant", ["", "a#b", "x" * 129])
+def test_a_token_without_a_usable_tenant_is_refused(signing_key, settings, tenant):
+    token = issuer.mint("admin", tenant, "user-1", key=signing_key)
+
+    with pytest.raises(Unauthorized, match="tenant"):
+        verify_token(token, settings)
+
+
+def test_roles_may_arrive_as_one_string(signing_key, environment):
+    token = issuer.mint("", "t", "u", key=signing_key, extra_claims={"roles": "admin, learner"})
+
+    assert verify_token(token, Settings()).roles == {Role.ADMIN, Role.LEARNER}
+
+
+def test_missing_or_malformed_authorization_header_is_401(environment):
+    for headers in ({}, {"authorization": "Basic abc"}, {"authorization": "Bearer "}):
+        with pytest.raises(Unauthorized, match="Bearer"):
+            authenticate(headers)
+
+
+def test_a_token_without_any_lms_role_is_403(signing_key, environment):
+    token = issuer.mint("guest", "t", "u", key=signing_key)
+
+    with pytest.raises(Forbidden, match="roles"):
+        authenticate({"authorization": f"Bearer {token}"})
+
+
+def test_a_tenant_header_other_than_the_tokens_is_403(signing_key, environment):
+    token = issuer.mint("admin", "tenant-a", "u", key=signing_key)
+
+    assert authenticate({"authorization": f"Bearer {token}", "tenantid": "tenant-a"}).tenant_id == "tenant-a"
+    with pytest.raises(Forbidden, match="tenantid"):
+        authenticate({"authorization": f"Bearer {token}", "tenantid": "tenant-b"})
+
+
+def test_role_checks():
+    learner = Principal("u", "t", frozenset({Role.LEARNER}))
+
+    require_roles(learner, frozenset())
+    require_roles(learner, frozenset({Role.LEARNER, Role.ADMIN}))
+    with pytest.raises(Forbidden, match="admin or instructor"):
+        require_roles(learner, frozenset({Role.ADMIN, Role.INSTRUCTOR}))
