@@ -47,7 +47,7 @@ def environment(signing_key: rsa.RSAPrivateKey) -> Iterator[str]:
     document = json.dumps(issuer.jwks(signing_key)).encode()
 
     class Jwks(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802
+        def do_GET(self) -> None:
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(document)))

