@@ -1,7 +1,14 @@
-"""Logger, tracer and metrics shared by every layer (configured by POWERTOOLS_* variables)."""
+"""Logger, tracer and metrics shared by every layer.
+
+Service name and namespace are constants here rather than POWERTOOLS_* variables, so importing a
+handler never depends on the environment being set first; the log level still comes from
+POWERTOOLS_LOG_LEVEL (template.yaml)."""
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 
-logger = Logger()
-tracer = Tracer()
-metrics = Metrics()
+SERVICE = "lms"
+METRICS_NAMESPACE = "LMS"
+
+logger = Logger(service=SERVICE)
+tracer = Tracer(service=SERVICE)
+metrics = Metrics(namespace=METRICS_NAMESPACE, service=SERVICE)

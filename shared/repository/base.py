@@ -112,6 +112,11 @@ def transaction() -> Iterator[TransactWrite]:
         yield writes
 
 
-def failed_conditions(error: TransactWriteError) -> list[bool]:
-    """For each write of a cancelled transaction, whether its condition is what failed."""
-    return [reason is not None and reason.code == "ConditionalCheckFailed" for reason in error.cancellation_reasons]
+CONDITION_FAILED = "ConditionalCheckFailed"
+# Another transaction held one of the items at that moment; DynamoDB asks for a retry.
+TRANSACTION_CONFLICT = "TransactionConflict"
+
+
+def cancellation_codes(error: TransactWriteError) -> list[str | None]:
+    """For each write of a cancelled transaction, why it was cancelled (None: it was not the cause)."""
+    return [reason.code if reason is not None else None for reason in error.cancellation_reasons]

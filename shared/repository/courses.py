@@ -12,7 +12,14 @@ from pynamodb.attributes import BooleanAttribute, JSONAttribute, UnicodeAttribut
 from pynamodb.exceptions import PutError, TransactWriteError
 from pynamodb.expressions.condition import Condition
 
-from shared.repository.base import LmsItem, failed_conditions, tenant_key, transaction
+from shared.repository.base import (
+    CONDITION_FAILED,
+    TRANSACTION_CONFLICT,
+    LmsItem,
+    cancellation_codes,
+    tenant_key,
+    transaction,
+)
 
 COURSE_SK = "#COURSE"
 ALIAS_SK = "#ALIAS"
@@ -24,7 +31,17 @@ class AliasTaken(Exception):
 
 
 class ConcurrentModification(Exception):
-    """The item changed between our read and our write."""
+    """The item changed between our read and our write, or another transaction held it: retry."""
+
+
+def _raise_for_cancellation(error: TransactWriteError, course: "CourseItem", alias_write: int | None) -> None:
+    """Map a cancelled transaction to AliasTaken or ConcurrentModification; anything else re-raises."""
+    codes = cancellation_codes(error)
+    if alias_write is not None and codes[alias_write : alias_write + 1] == [CONDITION_FAILED]:
+        raise AliasTaken(course.alias) from error
+    if TRANSACTION_CONFLICT in codes or codes[0:1] == [CONDITION_FAILED]:
+        raise ConcurrentModification(course.course_id) from error
+    raise error
 
 
 class CourseItem(LmsItem, discriminator="course"):
@@ -94,15 +111,14 @@ class CourseRepository:
             return None
 
     def create(self, course: CourseItem) -> None:
-        """Write the course and claim its alias in one transaction; AliasTaken if it is held."""
+        """Write the course and claim its alias in one transaction; AliasTaken if it is held,
+        ConcurrentModification if another transaction held the claim at that moment."""
         try:
             with transaction() as writes:
                 writes.save(course, condition=CourseItem.pk.does_not_exist())
                 writes.save(self._claim(course.alias, course.course_id), condition=AliasClaim.pk.does_not_exist())
         except TransactWriteError as error:
-            if failed_conditions(error)[1:2] == [True]:
-                raise AliasTaken(course.alias) from error
-            raise
+            _raise_for_cancellation(error, course, alias_write=1)
 
     def save(self, course: CourseItem, previous_alias: str) -> None:
         """Write a changed course, guarded by its version; a new alias moves its claim atomically."""
@@ -119,12 +135,7 @@ class CourseRepository:
                 raise ConcurrentModification(course.course_id) from error
             raise
         except TransactWriteError as error:
-            failed = failed_conditions(error)
-            if failed[2:3] == [True]:
-                raise AliasTaken(course.alias) from error
-            if failed[0:1] == [True]:
-                raise ConcurrentModification(course.course_id) from error
-            raise
+            _raise_for_cancellation(error, course, alias_write=2)
 
     def find(self, condition: Condition | None) -> list[CourseItem]:
         """The tenant's courses matching `condition`, newest first: one Query, more only past 1 MB."""
@@ -153,6 +164,4 @@ class CourseRepository:
                 for child in rest:
                     writes.delete(child)
         except TransactWriteError as error:
-            if failed_conditions(error)[0:1] == [True]:
-                raise ConcurrentModification(course.course_id) from error
-            raise
+            _raise_for_cancellation(error, course, alias_write=None)

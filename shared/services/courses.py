@@ -27,7 +27,7 @@ from shared.schemas.courses import (
 
 PUBLISHED: CourseStatus = "published"
 DEFAULT_STATUS: CourseStatus = "unpublished"
-DERIVED_ALIAS_ATTEMPTS = 5
+ALIAS_ATTEMPTS = 5
 UPDATE_ATTEMPTS = 3
 ALIAS_STEM_LENGTH = 240  # leaves room for "-" and a short suffix within 255
 
@@ -58,20 +58,23 @@ def create_course(caller: Principal, data: CourseCreate) -> CourseOut:
     fields = data.model_dump(exclude_none=True, exclude={"alias"})
     fields.setdefault("status", DEFAULT_STATUS)
     stem = data.alias or slugify(data.title)
-    for attempt in range(DERIVED_ALIAS_ATTEMPTS):
-        alias = stem if attempt == 0 else f"{stem}-{uuid.uuid4().hex[:6]}"
+    alias = stem
+    for _ in range(ALIAS_ATTEMPTS):
         course = repository.new_course(
             course_id, sortable_now(), alias=alias, created_by=caller.user_id, created_at=utc_now(), **fields
         )
         try:
             repository.create(course)
+        except ConcurrentModification:
+            continue  # another create held the claim mid-transaction: try the same alias again
         except AliasTaken:
             if data.alias:
                 raise Conflict(f"The alias '{alias}' is already used by another course; choose another.") from None
+            alias = f"{stem}-{uuid.uuid4().hex[:6]}"
             continue
         metrics.add_metric(name="CourseCreated", unit=MetricUnit.Count, value=1)
         return CourseOut.model_validate(course)
-    raise Conflict(f"No free alias could be derived from '{stem}'; send an alias.")
+    raise Conflict(f"The alias '{alias}' could not be claimed right now; send the request again.")
 
 
 def list_courses(
