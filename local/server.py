@@ -9,6 +9,7 @@ import signal
 import sys
 import threading
 import traceback
+from collections.abc import Callable
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import FrameType
@@ -109,32 +110,21 @@ class LocalApi(ThreadingHTTPServer):
         self.server_bind()
 
 
-def start(port: int) -> tuple[LocalApi, list[object]]:
+def start(port: int) -> tuple[LocalApi, Callable[[], None]]:
     """Stand-ins up, resources created, environment set, then the API port opened."""
     api = LocalApi(port, stack.FunctionHost())
     port = api.server_address[1]
-    stand_ins: list[object] = []
-    dynamodb_endpoint = os.environ.get("DYNAMODB_ENDPOINT")
-    s3_endpoint = os.environ.get("S3_ENDPOINT")
-    if not dynamodb_endpoint or not s3_endpoint:
-        from moto.server import ThreadedMotoServer
-
-        moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-        moto.start()
-        host, moto_port = moto.get_host_and_port()
-        stand_ins.append(moto)
-        dynamodb_endpoint = dynamodb_endpoint or f"http://{host}:{moto_port}"
-        s3_endpoint = s3_endpoint or f"http://{host}:{moto_port}"
+    dynamodb_endpoint, s3_endpoint, stop_stand_ins = stack.start_aws_stand_ins()
     jwks_url = f"http://127.0.0.1:{port}{JWKS_PATH}"
     stack.apply_environment(stack.function_environment(jwks_url, dynamodb_endpoint, s3_endpoint))
     stack.create_resources(dynamodb_endpoint, s3_endpoint)
     api.server_activate()
-    return api, stand_ins
+    return api, stop_stand_ins
 
 
 def main() -> None:
     port = int(os.environ.get("PORT", "3000"))
-    api, stand_ins = start(port)
+    api, stop_stand_ins = start(port)
 
     def stop(signum: int, frame: FrameType | None) -> None:
         threading.Thread(target=api.shutdown, daemon=True).start()
@@ -150,8 +140,7 @@ def main() -> None:
         api.serve_forever()
     finally:
         api.server_close()
-        for stand_in in stand_ins:
-            stand_in.stop()  # type: ignore[attr-defined]
+        stop_stand_ins()
 
 
 if __name__ == "__main__":

@@ -1,10 +1,13 @@
 """The local stack's moving parts: environment, AWS stand-ins, resources and function hosts."""
 
 import importlib
+import json
+import logging
 import os
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import boto3
@@ -49,6 +52,47 @@ def function_environment(jwks_url: str, dynamodb_endpoint: str | None, s3_endpoi
     if s3_endpoint:
         environment["S3_ENDPOINT"] = s3_endpoint
     return environment
+
+
+def start_aws_stand_ins() -> tuple[str, str, Callable[[], None]]:
+    """DynamoDB and S3 endpoints (an embedded moto server on a free port, unless DYNAMODB_ENDPOINT
+    and S3_ENDPOINT already point elsewhere) and how to stop what was started."""
+    dynamodb_endpoint = os.environ.get("DYNAMODB_ENDPOINT")
+    s3_endpoint = os.environ.get("S3_ENDPOINT")
+    if dynamodb_endpoint and s3_endpoint:
+        return dynamodb_endpoint, s3_endpoint, lambda: None
+    from moto.server import ThreadedMotoServer  # only the local stack needs moto
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per AWS call is noise here
+    moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    moto.start()
+    host, port = moto.get_host_and_port()
+    endpoint = f"http://{host}:{port}"
+    return dynamodb_endpoint or endpoint, s3_endpoint or endpoint, moto.stop
+
+
+def serve_jwks(document: Mapping[str, Any]) -> ThreadingHTTPServer:
+    """A loopback server publishing `document` as the issuer's JWKS (its URL: `jwks_url(server)`)."""
+    body = json.dumps(document).encode()
+
+    class Jwks(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Jwks)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def jwks_url(server: ThreadingHTTPServer) -> str:
+    return f"http://127.0.0.1:{server.server_address[1]}/.well-known/jwks.json"
 
 
 def create_resources(dynamodb_endpoint: str | None, s3_endpoint: str | None) -> None:

@@ -3,11 +3,8 @@
 Integration tests take the `api` fixture, which runs each of them twice: on moto (in-process
 mock_aws) and on the official DynamoDB Local engine. Every test gets a fresh tenant."""
 
-import json
 import os
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import boto3
 import pytest
@@ -15,7 +12,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from moto import mock_aws
 
 from local import issuer, template
-from local.stack import LOCAL_REGION, LOCAL_TABLE, FunctionHost
+from local.stack import LOCAL_REGION, LOCAL_TABLE, FunctionHost, jwks_url, serve_jwks
 from shared.repository.base import reset_connections
 from tests.support.api import Api
 from tests.support.dynamodb_local import DynamoDBLocal
@@ -42,27 +39,12 @@ def signing_key() -> rsa.RSAPrivateKey:
 @pytest.fixture(scope="session", autouse=True)
 def environment(signing_key: rsa.RSAPrivateKey) -> Iterator[str]:
     """The functions' environment, with the test issuer's JWKS served on a loopback port."""
-    document = json.dumps(issuer.jwks(signing_key)).encode()
-
-    class Jwks(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(document)))
-            self.end_headers()
-            self.wfile.write(document)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Jwks)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    jwks_url = f"http://127.0.0.1:{server.server_address[1]}/.well-known/jwks.json"
+    server = serve_jwks(issuer.jwks(signing_key))
     saved = dict(os.environ)
-    os.environ.update(TEST_ENVIRONMENT, JWKS_URL=jwks_url)
+    os.environ.update(TEST_ENVIRONMENT, JWKS_URL=jwks_url(server))
     os.environ.pop("DYNAMODB_ENDPOINT", None)
     reset_connections()
-    yield jwks_url
+    yield jwks_url(server)
     server.shutdown()
     os.environ.clear()
     os.environ.update(saved)

@@ -1,0 +1,144 @@
+"""`make run`'s server over real HTTP: the same process a developer starts, with a token from
+`make token`'s command, driven by a plain HTTP client."""
+
+import json
+import os
+import queue
+import signal
+import subprocess
+import sys
+import threading
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from urllib3.filepost import encode_multipart_formdata
+
+from local.template import ROOT
+
+START_TIMEOUT_SECONDS = 60
+# The server must come up on its own defaults, not the test session's.
+ISOLATED_VARIABLES = ("DYNAMODB_ENDPOINT", "S3_ENDPOINT", "JWKS_URL", "TABLE_NAME", "MEDIA_BUCKET")
+
+
+@dataclass
+class Server:
+    url: str
+    process: subprocess.Popen[str]
+
+    def token(self, role: str = "admin", tenant: str = "e2e-tenant", user: str = "e2e-user") -> str:
+        output = subprocess.run(  # noqa: S603 - our own module
+            [sys.executable, "-m", "local.token", "--role", role, "--tenant", tenant, "--user", user],
+            cwd=ROOT, capture_output=True, text=True, check=True, timeout=60,
+        ).stdout  # fmt: skip
+        return output.strip().splitlines()[-1]
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        token: str | None = None,
+        body: bytes | None = None,
+        content_type: str | None = None,
+    ) -> tuple[int, dict[str, Any], dict[str, str]]:
+        request = urllib.request.Request(self.url + path, data=body, method=method)  # noqa: S310 - loopback
+        if token:
+            request.add_header("Authorization", f"Bearer {token}")
+        if content_type:
+            request.add_header("Content-Type", content_type)
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+                raw, status, headers = response.read(), response.status, dict(response.headers)
+        except urllib.error.HTTPError as error:
+            raw, status, headers = error.read(), error.code, dict(error.headers)
+        return status, json.loads(raw) if raw else {}, headers
+
+    def json(self, method: str, path: str, token: str, payload: Any) -> tuple[int, dict[str, Any], dict[str, str]]:
+        return self.request(method, path, token, json.dumps(payload).encode(), "application/json")
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[Server]:
+    environment = {name: value for name, value in os.environ.items() if name not in ISOLATED_VARIABLES}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "local.server"],
+        cwd=ROOT, env={**environment, "PORT": "0"}, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+    )  # fmt: skip
+    lines: queue.Queue[str] = queue.Queue()
+
+    def read_output() -> None:
+        for line in process.stdout or []:
+            lines.put(line)
+
+    threading.Thread(target=read_output, daemon=True).start()
+    banner = lines.get(timeout=START_TIMEOUT_SECONDS)
+    url = banner.split(" on ", 1)[1].split()[0]
+    yield Server(url, process)
+    if process.poll() is None:
+        process.kill()
+        process.wait()
+
+
+def test_courses_end_to_end_over_http(server: Server) -> None:
+    admin = server.token()
+
+    status, created, headers = server.json("POST", "/api/courses", admin, {"title": "E2E JSON", "status": "published"})
+    assert status == 201
+    assert headers["Content-Type"] == "application/json"
+    assert created["id"] == "api.course.create"
+    course_id = created["result"]["courseId"]
+
+    form, content_type = encode_multipart_formdata({"title": "E2E Form", "featured": "true", "free": "false"})
+    status, from_form, _ = server.request("POST", "/api/courses", admin, form, content_type)
+    assert status == 201
+    assert (from_form["result"]["featured"], from_form["result"]["free"]) == (True, False)
+
+    status, listed, _ = server.request("GET", "/api/courses?status=published&page=1&limit=1", admin)
+    assert status == 200
+    assert listed["result"]["count"] == 1
+    assert [course["courseId"] for course in listed["result"]["courses"]] == [course_id]
+
+    status, page_two, _ = server.request("GET", "/api/courses?page=2&limit=1", admin)
+    assert (status, page_two["result"]["count"], len(page_two["result"]["courses"])) == (200, 2, 1)
+
+    status, fetched, _ = server.request("GET", f"/api/courses/{course_id}", server.token("learner"))
+    assert (status, fetched["result"]["title"]) == (200, "E2E JSON")
+
+    status, updated, _ = server.json("PUT", f"/api/courses/{course_id}", admin, {"shortDescription": "now shorter"})
+    assert (status, updated["result"]["shortDescription"]) == (200, "now shorter")
+
+    status, details, _ = server.request("GET", f"/api/courses/{course_id}/details", admin)
+    assert (status, details["result"]["modules"]) == (200, [])
+
+    status, deleted, _ = server.request("DELETE", f"/api/courses/{course_id}", admin)
+    assert (status, deleted["result"]) == (200, {"message": "Course deleted successfully"})
+    assert server.request("GET", f"/api/courses/{course_id}", admin)[0] == 404
+
+
+def test_a_request_without_a_valid_token_gets_the_contracts_401(server: Server) -> None:
+    status, body, _ = server.request("GET", "/api/courses")
+
+    assert status == 401
+    assert body["params"]["err"] == "UNAUTHORIZED"
+    assert body["responseCode"] == 401
+    assert server.request("GET", "/api/courses", token="not.a.jwt")[0] == 401
+
+
+def test_the_issuer_publishes_its_keys_and_cors_preflight_is_answered(server: Server) -> None:
+    status, jwks, _ = server.request("GET", "/.well-known/jwks.json")
+    assert status == 200
+    assert jwks["keys"][0]["kty"] == "RSA"
+
+    request = urllib.request.Request(server.url + "/api/courses", method="OPTIONS")  # noqa: S310
+    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+        assert response.status == 204
+        assert "authorization" in response.headers["Access-Control-Allow-Headers"]
+
+
+def test_sigterm_stops_the_server(server: Server) -> None:
+    server.process.send_signal(signal.SIGTERM)
+
+    assert server.process.wait(timeout=20) == 0
