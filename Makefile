@@ -6,7 +6,8 @@ SHELL := /bin/bash
 PORT ?= 3000
 ROLE ?= admin
 TENANT ?= demo-tenant
-USER ?= demo-user
+# USER is also the login name in the environment: only a USER given to make names the token's user.
+TOKEN_USER := $(if $(filter command line,$(origin USER)),$(USER),demo-user)
 
 # Python 3.13 whether the machine calls it python3.13 or keeps it as a pyenv version
 # (a pyenv shim named python3.13 exists even when that version is not selected, so try it).
@@ -43,7 +44,7 @@ run: $(VENV)/.local-installed
 	PORT=$(PORT) $(PY) -m local.server
 
 token: $(VENV)/.local-installed
-	@$(PY) -m local.token --role $(ROLE) --tenant $(TENANT) --user $(USER)
+	@$(PY) -m local.token --role $(ROLE) --tenant $(TENANT) --user $(TOKEN_USER)
 
 # make invoke FUNCTION=CoursesFunction EVENT=events/courses/list.json
 invoke: $(VENV)/.local-installed
