@@ -34,9 +34,9 @@ class ApiResponse:
         return err
 
     @property
-    def errmsg(self) -> str | None:
-        errmsg: str | None = self.body["params"]["errmsg"]
-        return errmsg
+    def errmsg(self) -> str:
+        """The failure's message ("" on success)."""
+        return str(self.body["params"]["errmsg"] or "")
 
 
 def route_for(method: str, path: str) -> tuple[template.Route, dict[str, str]]:
