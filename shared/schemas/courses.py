@@ -75,32 +75,6 @@ class CourseUpdate(CourseFields):
         return data
 
 
-class CourseOut(ResponseModel):
-    """A whole course (`api.course.create`, `.get`, `.update`)."""
-
-    course_id: str
-    tenent_id: str = Field(validation_alias="tenant_id")
-    title: str
-    alias: str
-    short_description: str | None
-    description: str | None
-    image: str | None
-    featured: bool
-    free: bool
-    certificate_term: str | dict[str, Any] | None
-    certificate_id: str | None
-    start_datetime: str | None
-    end_datetime: str | None
-    admin_approval: bool
-    auto_enroll: bool
-    status: CourseStatus
-    params: dict[str, Any] | None
-    created_by: str
-    created_at: str
-    updated_by: str | None
-    updated_at: str | None
-
-
 class CourseSummary(ResponseModel):
     """A course in the list (`api.course.list`)."""
 
@@ -120,19 +94,27 @@ class CourseList(ResponseModel):
     courses: list[CourseSummary]
 
 
-class CourseDetails(ResponseModel):
+class CourseDetails(CourseSummary):
     """The course tree (`api.course.details`); the structure issue fills `modules`."""
 
-    course_id: str
-    title: str
-    short_description: str | None
     description: str | None
-    image: str | None
-    featured: bool
-    free: bool
     certificate_term: str | dict[str, Any] | None
     certificate_id: str | None
-    start_datetime: str | None
-    end_datetime: str | None
-    status: CourseStatus
     modules: list[dict[str, Any]] = Field(default_factory=list)
+
+
+class CourseOut(CourseSummary):
+    """A whole course (`api.course.create`, `.get`, `.update`)."""
+
+    tenent_id: str = Field(validation_alias="tenant_id")
+    alias: str
+    description: str | None
+    certificate_term: str | dict[str, Any] | None
+    certificate_id: str | None
+    admin_approval: bool
+    auto_enroll: bool
+    params: dict[str, Any] | None
+    created_by: str
+    created_at: str
+    updated_by: str | None
+    updated_at: str | None
