@@ -5,13 +5,15 @@ collection (a course with its modules and lesson links) returns typed objects in
 Table name and endpoint come from the settings on first use, never at import.
 """
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 from pynamodb.attributes import DiscriminatorAttribute, UnicodeAttribute
 from pynamodb.connection import Connection, TableConnection
 from pynamodb.exceptions import TransactWriteError
+from pynamodb.expressions.condition import Condition
+from pynamodb.expressions.update import Action
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
@@ -105,18 +107,95 @@ def _connection() -> Connection:
     return connection
 
 
-@contextmanager
-def transaction() -> Iterator[TransactWrite]:
-    """One TransactWriteItems over the table: every write in it happens, or none does."""
-    with TransactWrite(connection=_connection()) as writes:
-        yield writes
-
-
+TRANSACTION_LIMIT = 100
 CONDITION_FAILED = "ConditionalCheckFailed"
 # Another transaction held one of the items at that moment; DynamoDB asks for a retry.
 TRANSACTION_CONFLICT = "TransactionConflict"
 
 
-def cancellation_codes(error: TransactWriteError) -> list[str | None]:
-    """For each write of a cancelled transaction, why it was cancelled (None: it was not the cause)."""
-    return [reason.code if reason is not None else None for reason in error.cancellation_reasons]
+class Cancelled(Exception):
+    """A transaction DynamoDB cancelled, with the reason for each write that was given a name."""
+
+    def __init__(self, reasons: dict[str, str], conflict: bool) -> None:
+        super().__init__(f"transaction cancelled: reasons {reasons}, conflict {conflict}")
+        self.reasons = reasons
+        self.conflict = conflict
+
+    def failed(self, name: str) -> bool:
+        """Whether the condition of the write called `name` is what failed."""
+        return self.reasons.get(name) == CONDITION_FAILED
+
+
+class Transaction:
+    """The writes of one TransactWriteItems. DynamoDB reports a cancellation per position, and
+    PynamoDB orders writes by kind (checks, deletes, puts, updates), so each write may be named
+    and `Cancelled` says which named write failed."""
+
+    def __init__(self, writes: TransactWrite) -> None:
+        self._writes = writes
+        self._names: dict[str, list[str | None]] = {"check": [], "delete": [], "put": [], "update": []}
+
+    def save(self, item: LmsItem, condition: Condition | None = None, name: str | None = None) -> None:
+        self._writes.save(item, condition=condition)
+        self._names["put"].append(name)
+
+    def delete(self, item: LmsItem, condition: Condition | None = None, name: str | None = None) -> None:
+        self._writes.delete(item, condition=condition)
+        self._names["delete"].append(name)
+
+    def update(
+        self,
+        item: LmsItem,
+        actions: list[Action],
+        condition: Condition | None = None,
+        name: str | None = None,
+        versioned: bool = True,
+    ) -> None:
+        self._writes.update(item, actions, condition=condition, add_version_condition=versioned)
+        self._names["update"].append(name)
+
+    def check(self, model: type[LmsItem], key: tuple[str, str], condition: Condition, name: str | None = None) -> None:
+        self._writes.condition_check(model, key[0], key[1], condition=condition)
+        self._names["check"].append(name)
+
+    def cancelled(self, error: TransactWriteError) -> Cancelled:
+        names = [*self._names["check"], *self._names["delete"], *self._names["put"], *self._names["update"]]
+        codes = [reason.code if reason is not None else None for reason in error.cancellation_reasons]
+        reasons = {name: code for name, code in zip(names, codes, strict=False) if name and code and code != "None"}
+        return Cancelled(reasons, conflict=TRANSACTION_CONFLICT in codes)
+
+
+@contextmanager
+def transaction() -> Iterator[Transaction]:
+    """One TransactWriteItems over the table: every write in it happens, or none does (Cancelled)."""
+    writes = TransactWrite(connection=_connection())
+    pending = Transaction(writes)
+    try:
+        with writes:
+            yield pending
+    except TransactWriteError as error:
+        raise pending.cancelled(error) from error
+
+
+def write_in_transactions[T](write: Callable[[Transaction, T], None], items: Sequence[T]) -> None:
+    """Apply `write` to each item, in as many transactions of up to 100 writes as it takes."""
+    for start in range(0, len(items), TRANSACTION_LIMIT):
+        with transaction() as writes:
+            for item in items[start : start + TRANSACTION_LIMIT]:
+                write(writes, item)
+
+
+def delete_with_children(head: LmsItem, head_condition: Condition, children: Sequence[LmsItem]) -> None:
+    """Delete `head` (under `head_condition`, named "head") with its children: those that fit go
+    in the head's transaction; the rest are deleted first in batches, so a failure part-way
+    leaves the head in place, to be deleted again."""
+    room = TRANSACTION_LIMIT - 1
+    overflow, rest = children[room:], children[:room]
+    if overflow:
+        with LmsItem.batch_write() as batch:
+            for child in overflow:
+                batch.delete(child)
+    with transaction() as writes:
+        writes.delete(head, condition=head_condition, name="head")
+        for child in rest:
+            writes.delete(child)

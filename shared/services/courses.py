@@ -12,7 +12,8 @@ from shared.clock import sortable_now, utc_now
 from shared.errors import Conflict, Invalid, NotFound
 from shared.observability import metrics
 from shared.pagination import paginate
-from shared.repository.courses import AliasTaken, ConcurrentModification, CourseItem, CourseRepository
+from shared.repository.courses import AliasTaken, ConcurrentModification, CourseRepository
+from shared.repository.items import CourseItem, ModuleFields
 from shared.schemas.common import MessageResult
 from shared.schemas.courses import (
     CourseCreate,
@@ -122,10 +123,11 @@ def update_course(caller: Principal, course_id: str, changes: CourseUpdate) -> C
     repository = CourseRepository(caller.tenant_id)
     sent = changes.model_dump(exclude_unset=True)
     for _ in range(UPDATE_ATTEMPTS):
-        course = repository.get(course_id)
+        items = repository.get_with_modules(course_id)
+        course = next((item for item in items if isinstance(item, CourseItem)), None)
         if course is None:
             raise _course_not_found(course_id)
-        previous_alias = course.alias
+        previous_alias, previous_status = course.alias, course.status
         for name, value in sent.items():
             setattr(course, name, value)
         try:
@@ -134,7 +136,8 @@ def update_course(caller: Principal, course_id: str, changes: CourseUpdate) -> C
             raise Invalid(f"{error}.") from None
         course.updated_by, course.updated_at = caller.user_id, utc_now()
         try:
-            repository.save(course, previous_alias)
+            modules = [item for item in items if isinstance(item, ModuleFields)]
+            repository.save(course, previous_alias, previous_status, modules)
         except AliasTaken:
             raise Conflict(f"The alias '{course.alias}' is already used by another course; choose another.") from None
         except ConcurrentModification:

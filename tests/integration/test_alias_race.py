@@ -10,7 +10,8 @@ import pytest
 
 from shared.auth import Principal, Role
 from shared.errors import Conflict
-from shared.repository.courses import AliasClaim, CourseRepository
+from shared.repository.courses import CourseRepository
+from shared.repository.items import AliasClaim
 from shared.schemas.courses import CourseCreate
 from shared.services import courses
 from tests.support.api import Api
@@ -42,6 +43,6 @@ def test_simultaneous_creates_with_one_alias_give_one_201_and_409s(api: Api) -> 
     assert sorted(outcomes) == ["201"] + ["409"] * (RACERS - 1)
     listed = api.call("GET", "/api/courses").result
     assert listed["count"] == 1
-    claim = AliasClaim.get(CourseRepository(api.tenant).alias_key("race-alias"), "#ALIAS", consistent_read=True)
+    claim = AliasClaim.get(CourseRepository(api.tenant).keys.alias("race-alias"), "#ALIAS", consistent_read=True)
     assert claim.course_id == listed["courses"][0]["courseId"]
     assert uuid.UUID(claim.course_id)

@@ -1,0 +1,185 @@
+"""Every kind of item in the table, and the keys that place it (docs/DATA-MODEL.md).
+
+A course's item collection (PK = the course) holds the course, its modules, a copy of each
+submodule for its parent's list, and its lesson links, so the course tree is one Query. A
+lesson's partition holds the lesson and a pointer to each of its links, so updating a lesson
+finds every copy of its summary with one strongly consistent Query."""
+
+from pynamodb.attributes import BooleanAttribute, JSONAttribute, NumberAttribute, UnicodeAttribute, VersionAttribute
+
+from shared.repository.base import LmsItem, tenant_key
+
+COURSE_SK = "#COURSE"
+ALIAS_SK = "#ALIAS"
+LESSON_SK = "#LESSON"
+MODULE_PREFIX = "#MODULE#"
+CHILD_PREFIX = "CHILD#"
+LINK_PREFIX = "LINK#"
+MODULE_HEAD = "#MODULE"  # a module's own entry in its lookup partition
+COURSE_LEVEL = "ROOT"  # stands for "no module" in link keys
+
+
+class Keys:
+    """The keys of one tenant: nothing formed here can name another tenant's item."""
+
+    def __init__(self, tenant_id: str) -> None:
+        self.tenant_id = tenant_id
+
+    def course(self, course_id: str) -> str:
+        return tenant_key(self.tenant_id, "COURSE", course_id)
+
+    def courses(self) -> str:
+        return tenant_key(self.tenant_id, "COURSES")
+
+    def alias(self, alias: str) -> str:
+        return tenant_key(self.tenant_id, "ALIAS", alias)
+
+    def module_lookup(self, module_id: str) -> str:
+        """The module's partition in LookupIndex: the module, its submodules' copies, its links."""
+        return tenant_key(self.tenant_id, "MODULE", module_id)
+
+    def lesson(self, lesson_id: str) -> str:
+        return tenant_key(self.tenant_id, "LESSON", lesson_id)
+
+    @staticmethod
+    def module_sk(module_id: str) -> str:
+        return f"{MODULE_PREFIX}{module_id}"
+
+    @staticmethod
+    def child_sk(parent_id: str, module_id: str) -> str:
+        return f"{CHILD_PREFIX}{parent_id}#{module_id}"
+
+    @staticmethod
+    def link_sk(module_id: str | None, lesson_id: str) -> str:
+        return f"{LINK_PREFIX}{module_id or COURSE_LEVEL}#{lesson_id}"
+
+    @staticmethod
+    def pointer_sk(course_id: str, module_id: str | None) -> str:
+        return f"{LINK_PREFIX}{course_id}#{module_id or COURSE_LEVEL}"
+
+
+class CourseItem(LmsItem, discriminator="course"):
+    course_id = UnicodeAttribute()
+    tenant_id = UnicodeAttribute()
+    title = UnicodeAttribute()
+    alias = UnicodeAttribute()
+    short_description = UnicodeAttribute(null=True)
+    description = UnicodeAttribute(null=True)
+    image = UnicodeAttribute(null=True)
+    featured = BooleanAttribute(default=False)
+    free = BooleanAttribute(default=False)
+    certificate_term = JSONAttribute(null=True)
+    certificate_id = UnicodeAttribute(null=True)
+    start_datetime = UnicodeAttribute(null=True)
+    end_datetime = UnicodeAttribute(null=True)
+    admin_approval = BooleanAttribute(default=False)
+    auto_enroll = BooleanAttribute(default=False)
+    status = UnicodeAttribute()
+    params = JSONAttribute(null=True)
+    created_by = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+    updated_by = UnicodeAttribute(null=True)
+    updated_at = UnicodeAttribute(null=True)
+    version = VersionAttribute()
+
+
+class AliasClaim(LmsItem, discriminator="course_alias"):
+    course_id = UnicodeAttribute()
+
+
+class ModuleFields(LmsItem):
+    """What a module is; stored as the module itself and, for a submodule, as its parent's copy."""
+
+    module_id = UnicodeAttribute()
+    course_id = UnicodeAttribute()
+    tenant_id = UnicodeAttribute()
+    parent_id = UnicodeAttribute(null=True)
+    title = UnicodeAttribute()
+    description = UnicodeAttribute(null=True)
+    image = UnicodeAttribute(null=True)
+    start_datetime = UnicodeAttribute(null=True)
+    end_datetime = UnicodeAttribute(null=True)
+    ordering = NumberAttribute()
+    status = UnicodeAttribute()
+    # The course's status, copied so a learner's read of a module alone knows whether the course is visible.
+    course_status = UnicodeAttribute()
+    created_by = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+    updated_by = UnicodeAttribute(null=True)
+    updated_at = UnicodeAttribute(null=True)
+
+
+class ModuleItem(ModuleFields, discriminator="module"):
+    """PK the course, SK `#MODULE#<id>`; LookupIndex: its own partition, head entry."""
+
+    version = VersionAttribute()
+
+
+class SubmoduleEntry(ModuleFields, discriminator="submodule_entry"):
+    """A submodule's copy in its parent's lookup partition (PK the course, SK `CHILD#<parent>#<id>`),
+    so the submodules of a module are one Query; written in the same transaction as the submodule."""
+
+
+class LessonItem(LmsItem, discriminator="lesson"):
+    """PK `T#…#LESSON#<id>`, SK `#LESSON`."""
+
+    lesson_id = UnicodeAttribute()
+    tenant_id = UnicodeAttribute()
+    title = UnicodeAttribute()
+    alias = UnicodeAttribute(null=True)
+    description = UnicodeAttribute(null=True)
+    image = UnicodeAttribute(null=True)
+    start_datetime = UnicodeAttribute(null=True)
+    end_datetime = UnicodeAttribute(null=True)
+    storage = UnicodeAttribute(null=True)
+    no_of_attempts = NumberAttribute(default=0)
+    attempts_grade = UnicodeAttribute()
+    format = UnicodeAttribute()
+    media_id = UnicodeAttribute(null=True)
+    eligibility_criteria = JSONAttribute(null=True)
+    ideal_time = NumberAttribute(null=True)
+    resume = BooleanAttribute(default=True)
+    total_marks = NumberAttribute(null=True)
+    passing_marks = NumberAttribute(null=True)
+    status = UnicodeAttribute()
+    params = JSONAttribute(null=True)
+    media_content = JSONAttribute(null=True)
+    link_count = NumberAttribute(default=0)
+    created_by = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+    updated_by = UnicodeAttribute(null=True)
+    updated_at = UnicodeAttribute(null=True)
+    version = VersionAttribute()
+
+
+class LessonLinkItem(LmsItem, discriminator="lesson_link"):
+    """A lesson placed in a course (module_id None) or one of its modules, with the link's own
+    settings and a copy of the lesson's summary (`lesson`), refreshed whenever the lesson changes.
+    PK the course, SK `LINK#<module or ROOT>#<lesson>`; a module's links are in its lookup partition."""
+
+    course_id = UnicodeAttribute()
+    module_id = UnicodeAttribute(null=True)
+    lesson_id = UnicodeAttribute()
+    free_lesson = BooleanAttribute(default=False)
+    consider_for_passing = BooleanAttribute(default=True)
+    status = UnicodeAttribute(null=True)
+    start_datetime = UnicodeAttribute(null=True)
+    end_datetime = UnicodeAttribute(null=True)
+    no_of_attempts = NumberAttribute(null=True)
+    attempts_grade = UnicodeAttribute(null=True)
+    eligibility_criteria = JSONAttribute(null=True)
+    ideal_time = NumberAttribute(null=True)
+    resume = BooleanAttribute(null=True)
+    total_marks = NumberAttribute(null=True)
+    passing_marks = NumberAttribute(null=True)
+    params = JSONAttribute(null=True)
+    lesson = JSONAttribute()
+    created_by = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+
+
+class LinkPointer(LmsItem, discriminator="lesson_link_pointer"):
+    """In the lesson's partition, one per link: PK the lesson, SK `LINK#<course>#<module or ROOT>`."""
+
+    course_id = UnicodeAttribute()
+    module_id = UnicodeAttribute(null=True)
