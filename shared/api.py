@@ -4,7 +4,9 @@ Powertools validates a request before any middleware runs, so a refusal for bad 
 sent after the caller's token and role have been checked again: refusals come 401, 403, 400.
 """
 
+from collections.abc import Callable
 from typing import Annotated, Any
+from uuid import UUID
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import Route
@@ -15,12 +17,15 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestUnsupportedContentType,
     RequestValidationError,
 )
+from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.event_handler.request import Request
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.auth import Principal, Role, authenticate, require_roles
 from shared.envelope import envelope
 from shared.errors import ApiError, Invalid, NotFound, UnsupportedMediaType
-from shared.observability import logger
+from shared.observability import logger, metrics, tracer
 from shared.validation import describe_validation_errors
 
 # Route security, as OpenAPI 3.1 writes role requirements: the roles that may call the route.
@@ -52,6 +57,23 @@ def current_principal(request: Request) -> Principal:
 
 
 Caller = Annotated[Principal, Depends(current_principal)]
+CourseId = Annotated[UUID, Path(alias="courseId", description="UUID of the course")]
+ModuleId = Annotated[UUID, Path(alias="moduleId", description="UUID of the module")]
+LessonId = Annotated[UUID, Path(alias="lessonId", description="UUID of the lesson")]
+
+LambdaHandler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
+
+
+def lambda_handler_for(app: APIGatewayHttpResolver) -> LambdaHandler:
+    """The function's entry point: request id and tenant in every log line, traces, metrics."""
+
+    @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)
+    @tracer.capture_lambda_handler
+    @metrics.log_metrics
+    def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+        return app.resolve(event, context)
+
+    return lambda_handler
 
 
 def create_app() -> APIGatewayHttpResolver:

@@ -1,21 +1,15 @@
 """Courses group: `/api/courses` routes (contract: Courses)."""
 
-from typing import Annotated, Any
-from uuid import UUID
+from typing import Annotated
 
-from aws_lambda_powertools.event_handler.openapi.params import Path, Query
-from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.utilities.typing import LambdaContext
+from aws_lambda_powertools.event_handler.openapi.params import Query
 
-from shared.api import ADMIN_ONLY, ANY_ROLE, STAFF_ONLY, Caller, create_app
-from shared.observability import logger, metrics, tracer
+from shared.api import ADMIN_ONLY, ANY_ROLE, STAFF_ONLY, Caller, CourseId, create_app, lambda_handler_for
 from shared.schemas.common import FormBool, MessageResult, PageNumber, PageSize
 from shared.schemas.courses import CourseCreate, CourseDetails, CourseList, CourseOut, CourseStatus, CourseUpdate
 from shared.services import courses
 
 app = create_app()
-
-CourseId = Annotated[UUID, Path(alias="courseId", description="UUID of the course")]
 
 
 @app.post("/api/courses", operation_id="api.course.create", security=STAFF_ONLY, status_code=201)
@@ -55,8 +49,4 @@ def delete_course(caller: Caller, course_id: CourseId) -> MessageResult:
     return courses.delete_course(caller, str(course_id))
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)
-@tracer.capture_lambda_handler
-@metrics.log_metrics
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+lambda_handler = lambda_handler_for(app)

@@ -111,6 +111,15 @@ PageNumber = Annotated[int, Field(ge=1)]
 PageSize = Annotated[int, Field(ge=1, le=100)]
 
 
+def reject_nulls(data: Any, names: tuple[str, ...]) -> Any:
+    """In a partial update, `null` for a field the entity cannot be without is refused."""
+    if isinstance(data, dict):
+        for name in names:
+            if name in data and data[name] is None:
+                raise ValueError(f"{name} cannot be null; leave it out to keep its value")
+    return data
+
+
 class MessageResult(ResponseModel):
     """The result of a delete: a sentence saying what happened."""
 

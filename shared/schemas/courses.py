@@ -16,6 +16,7 @@ from shared.schemas.common import (
     TextOrJsonObject,
     Timestamp,
     Title,
+    reject_nulls,
 )
 
 CourseStatus = Literal["published", "unpublished", "draft", "archived"]
@@ -68,11 +69,7 @@ class CourseUpdate(CourseFields):
     @model_validator(mode="before")
     @classmethod
     def _required_fields_not_null(cls, data: Any) -> Any:
-        if isinstance(data, dict):
-            for name in NOT_NULLABLE:
-                if name in data and data[name] is None:
-                    raise ValueError(f"{name} cannot be null; leave it out to keep its value")
-        return data
+        return reject_nulls(data, NOT_NULLABLE)
 
 
 class CourseSummary(ResponseModel):

@@ -9,7 +9,7 @@ from pynamodb.expressions.condition import Condition
 
 from shared.auth import Principal
 from shared.clock import sortable_now, utc_now
-from shared.errors import Conflict, Invalid, NotFound
+from shared.errors import Conflict, Invalid
 from shared.observability import metrics
 from shared.pagination import paginate
 from shared.repository.courses import AliasTaken, ConcurrentModification, CourseRepository
@@ -25,8 +25,8 @@ from shared.schemas.courses import (
     CourseUpdate,
     check_date_order,
 )
+from shared.services.visibility import PUBLISHED, course_not_found, visible_course
 
-PUBLISHED: CourseStatus = "published"
 DEFAULT_STATUS: CourseStatus = "unpublished"
 ALIAS_ATTEMPTS = 5
 UPDATE_ATTEMPTS = 3
@@ -38,18 +38,6 @@ def slugify(title: str) -> str:
     ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-")
     return slug[:ALIAS_STEM_LENGTH].rstrip("-") or "course"
-
-
-def _course_not_found(course_id: str) -> NotFound:
-    return NotFound(f"Course {course_id} not found.")
-
-
-def _visible_course(caller: Principal, repository: CourseRepository, course_id: str) -> CourseItem:
-    """The course, if the caller may see it: learners see published courses only."""
-    course = repository.get(course_id)
-    if course is None or (not caller.is_staff and course.status != PUBLISHED):
-        raise _course_not_found(course_id)
-    return course
 
 
 def create_course(caller: Principal, data: CourseCreate) -> CourseOut:
@@ -106,16 +94,14 @@ def list_courses(
 
 
 def get_course(caller: Principal, course_id: str) -> CourseOut:
-    return CourseOut.model_validate(_visible_course(caller, CourseRepository(caller.tenant_id), course_id))
+    course = CourseRepository(caller.tenant_id).get(course_id)
+    return CourseOut.model_validate(visible_course(caller, [course] if course else [], course_id))
 
 
 def get_course_details(caller: Principal, course_id: str) -> CourseDetails:
     """The course with its tree, from one Query of its item collection."""
     items = CourseRepository(caller.tenant_id).get_collection(course_id)
-    course = next((item for item in items if isinstance(item, CourseItem)), None)
-    if course is None or (not caller.is_staff and course.status != PUBLISHED):
-        raise _course_not_found(course_id)
-    return CourseDetails.model_validate(course)
+    return CourseDetails.model_validate(visible_course(caller, items, course_id))
 
 
 def update_course(caller: Principal, course_id: str, changes: CourseUpdate) -> CourseOut:
@@ -126,7 +112,7 @@ def update_course(caller: Principal, course_id: str, changes: CourseUpdate) -> C
         items = repository.get_with_modules(course_id)
         course = next((item for item in items if isinstance(item, CourseItem)), None)
         if course is None:
-            raise _course_not_found(course_id)
+            raise course_not_found(course_id)
         previous_alias, previous_status = course.alias, course.status
         for name, value in sent.items():
             setattr(course, name, value)
@@ -152,7 +138,7 @@ def delete_course(caller: Principal, course_id: str) -> MessageResult:
     items = repository.get_collection(course_id)
     course = next((item for item in items if isinstance(item, CourseItem)), None)
     if course is None:
-        raise _course_not_found(course_id)
+        raise course_not_found(course_id)
     try:
         repository.delete(course, [item for item in items if item is not course])
     except ConcurrentModification:

@@ -103,3 +103,10 @@ class Api:
         assert response.status == 201, response.body
         created: dict[str, Any] = response.result
         return created
+
+    def create_module(self, course_id: str, **fields: Any) -> dict[str, Any]:
+        body = {"courseId": course_id, "title": f"Module {uuid.uuid4()}", **fields}
+        response = self.call("POST", "/api/modules", json_body=body)
+        assert response.status == 201, response.body
+        created: dict[str, Any] = response.result
+        return created

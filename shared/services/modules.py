@@ -1,0 +1,153 @@
+"""Module rules (BEHAVIOUR.md: Modules): two levels, ordering, visibility, cascading deletes."""
+
+import uuid
+
+from shared.auth import Principal
+from shared.clock import utc_now
+from shared.errors import Conflict, Invalid, NotFound
+from shared.repository.courses import ConcurrentModification, CourseRepository
+from shared.repository.items import CourseItem, ModuleFields, ModuleItem, SubmoduleEntry
+from shared.repository.modules import ModuleRepository, ParentGone
+from shared.schemas.common import MessageResult
+from shared.schemas.courses import check_date_order
+from shared.schemas.modules import (
+    CourseModules,
+    ModuleCreate,
+    ModuleOut,
+    ModuleSummary,
+    ModuleUpdate,
+    ModuleWithSubmodules,
+    Submodules,
+)
+from shared.services.visibility import PUBLISHED, course_not_found, visible_course
+
+DEFAULT_STATUS = "published"
+UPDATE_ATTEMPTS = 3
+
+
+def module_not_found(module_id: str) -> NotFound:
+    return NotFound(f"Module {module_id} not found.")
+
+
+def in_order[M: ModuleFields](modules: list[M]) -> list[M]:
+    """Lists sort by `ordering`, then creation time (BEHAVIOUR.md)."""
+    return sorted(modules, key=lambda module: (int(module.ordering), module.created_at, module.module_id))
+
+
+def learner_sees(caller: Principal, module: ModuleFields) -> bool:
+    return caller.is_staff or (module.status == PUBLISHED and module.course_status == PUBLISHED)
+
+
+def create_module(caller: Principal, data: ModuleCreate) -> ModuleOut:
+    """A module of a course of the tenant, or a submodule of one of its top-level modules."""
+    course_id, parent_id = str(data.course_id), data.parent_id and str(data.parent_id)
+    for _ in range(UPDATE_ATTEMPTS):
+        items = CourseRepository(caller.tenant_id).get_with_modules(course_id)
+        course = next((item for item in items if isinstance(item, CourseItem)), None)
+        if course is None:
+            raise course_not_found(course_id)
+        modules = [item for item in items if isinstance(item, ModuleItem)]
+        parent = next((module for module in modules if module.module_id == parent_id), None)
+        if parent_id and parent is None:
+            raise Invalid(f"parentId {parent_id} is not a module of course {course_id}.")
+        if parent is not None and parent.parent_id is not None:
+            raise Invalid(f"Module {parent_id} is a submodule; submodules cannot have submodules (two levels).")
+        siblings = [module for module in modules if module.parent_id == parent_id]
+        ordering = (
+            data.ordering if data.ordering is not None else max((int(m.ordering) for m in siblings), default=0) + 1
+        )
+        fields = data.model_dump(exclude_none=True, exclude={"course_id", "parent_id", "ordering"})
+        fields.setdefault("status", DEFAULT_STATUS)
+        repository = ModuleRepository(caller.tenant_id)
+        module = repository.new_module(
+            course_id,
+            str(uuid.uuid4()),
+            parent_id=parent_id,
+            ordering=ordering,
+            course_status=course.status,
+            created_by=caller.user_id,
+            created_at=utc_now(),
+            **fields,
+        )
+        try:
+            repository.create(module, course, parent)
+        except ParentGone:
+            continue  # the course or parent changed meanwhile: read again and decide again
+        return ModuleOut.model_validate(module)
+    raise Conflict(f"Course {course_id} is being changed right now; send the request again.")
+
+
+def get_module(caller: Principal, module_id: str) -> ModuleOut:
+    module = ModuleRepository(caller.tenant_id).get(module_id)
+    if module is None or not learner_sees(caller, module):
+        raise module_not_found(module_id)
+    return ModuleOut.model_validate(module)
+
+
+def list_course_modules(caller: Principal, course_id: str, include_submodules: bool) -> CourseModules:
+    """The course's top-level modules in order, with their submodules nested when asked."""
+    items = CourseRepository(caller.tenant_id).get_with_modules(course_id)
+    visible_course(caller, items, course_id)
+    modules = in_order([item for item in items if isinstance(item, ModuleItem) and learner_sees(caller, item)])
+    top_level = [module for module in modules if module.parent_id is None]
+    if not include_submodules:
+        return CourseModules(modules=[ModuleSummary.model_validate(module) for module in top_level])
+    return CourseModules(
+        modules=[
+            ModuleWithSubmodules.model_validate(
+                {
+                    **ModuleSummary.model_validate(module).model_dump(),
+                    "sub_modules": [m for m in modules if m.parent_id == module.module_id],
+                }
+            )
+            for module in top_level
+        ]
+    )
+
+
+def list_submodules(caller: Principal, module_id: str) -> Submodules:
+    """A module's submodules in order (none for a submodule: there is no third level)."""
+    repository = ModuleRepository(caller.tenant_id)
+    module, entries = repository.get_with_submodules(module_id)
+    if module is None or not learner_sees(caller, module):
+        raise module_not_found(module_id)
+    visible: list[SubmoduleEntry] = [entry for entry in entries if caller.is_staff or entry.status == PUBLISHED]
+    return Submodules(sub_modules=[ModuleSummary.model_validate(entry) for entry in visible])
+
+
+def update_module(caller: Principal, module_id: str, changes: ModuleUpdate) -> ModuleOut:
+    """Apply the fields sent; a concurrent change is re-read and merged, never lost."""
+    repository = ModuleRepository(caller.tenant_id)
+    sent = changes.model_dump(exclude_unset=True)
+    for _ in range(UPDATE_ATTEMPTS):
+        module = repository.get(module_id)
+        if module is None:
+            raise module_not_found(module_id)
+        for name, value in sent.items():
+            setattr(module, name, value)
+        try:
+            check_date_order(module.start_datetime, module.end_datetime)
+        except ValueError as error:
+            raise Invalid(f"{error}.") from None
+        module.updated_by, module.updated_at = caller.user_id, utc_now()
+        try:
+            repository.save(module)
+        except ConcurrentModification:
+            continue
+        return ModuleOut.model_validate(module)
+    raise Conflict("The module is being changed by others right now; send the update again.")
+
+
+def delete_module(caller: Principal, module_id: str) -> MessageResult:
+    """Remove the module, its submodules and their lesson links; lessons themselves stay."""
+    module = ModuleRepository(caller.tenant_id).get(module_id)
+    if module is None:
+        raise module_not_found(module_id)
+    collection = CourseRepository(caller.tenant_id).get_collection(module.course_id)
+    try:
+        deleted = ModuleRepository(caller.tenant_id).delete(module_id, collection)
+    except ConcurrentModification:
+        raise Conflict("The module changed while it was being deleted; send the delete again.") from None
+    if not deleted:
+        raise module_not_found(module_id)
+    return MessageResult(message="Module deleted successfully")

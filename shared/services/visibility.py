@@ -1,0 +1,23 @@
+"""Who may see what of the catalogue: staff see everything, learners only what is published."""
+
+from collections.abc import Sequence
+from typing import Final
+
+from shared.auth import Principal
+from shared.errors import NotFound
+from shared.repository.base import LmsItem
+from shared.repository.items import CourseItem
+
+PUBLISHED: Final = "published"
+
+
+def course_not_found(course_id: str) -> NotFound:
+    return NotFound(f"Course {course_id} not found.")
+
+
+def visible_course(caller: Principal, items: Sequence[LmsItem], course_id: str) -> CourseItem:
+    """The course among `items` (a read of its collection), if the caller may see it."""
+    course = next((item for item in items if isinstance(item, CourseItem)), None)
+    if course is None or (not caller.is_staff and course.status != PUBLISHED):
+        raise course_not_found(course_id)
+    return course
