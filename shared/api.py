@@ -21,6 +21,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.event_handler.request import Request
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import BeforeValidator
 
 from shared.auth import Principal, Role, authenticate, require_roles
 from shared.envelope import envelope
@@ -60,6 +61,23 @@ Caller = Annotated[Principal, Depends(current_principal)]
 CourseId = Annotated[UUID, Path(alias="courseId", description="UUID of the course")]
 ModuleId = Annotated[UUID, Path(alias="moduleId", description="UUID of the module")]
 LessonId = Annotated[UUID, Path(alias="lessonId", description="UUID of the lesson")]
+
+
+def _module_or_course_level(value: Any) -> str | None:
+    if value == COURSE_LEVEL:
+        return None
+    try:
+        return str(UUID(str(value)))
+    except ValueError:
+        raise ValueError("must be a module UUID, or null for a course-level lesson") from None
+
+
+COURSE_LEVEL = "null"
+ModuleIdOrNull = Annotated[
+    str | None,
+    BeforeValidator(_module_or_course_level),
+    Path(alias="moduleId", description='UUID of the module, or "null" for a course-level lesson'),
+]
 
 LambdaHandler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
 

@@ -3,6 +3,8 @@
 from collections.abc import Sequence
 from typing import Any
 
+from shared.schemas.common import SLUG_PATTERN
+
 _SOURCES = {"path": "path parameter", "query": "query parameter", "header": "header", "body": "field"}
 
 
@@ -43,8 +45,10 @@ def _what(error: dict[str, Any]) -> str:
             if ctx.get("min_length") == 1
             else f"must be at least {ctx.get('min_length')} characters"
         )
-    if kind == "string_pattern_mismatch":
+    if kind == "string_pattern_mismatch" and ctx.get("pattern") == SLUG_PATTERN:
         return "must be a lowercase slug of letters, digits and single hyphens, such as intro-to-ml"
+    if kind == "string_pattern_mismatch":
+        return f"must match the pattern {ctx.get('pattern')}"
     if kind == "literal_error" or kind == "enum":
         return f"must be one of {ctx.get('expected', 'the listed values')}"
     if kind == "value_error":

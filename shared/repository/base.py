@@ -146,12 +146,12 @@ class Transaction:
     def update(
         self,
         item: LmsItem,
-        actions: list[Action],
+        actions: Sequence[Action],
         condition: Condition | None = None,
         name: str | None = None,
         versioned: bool = True,
     ) -> None:
-        self._writes.update(item, actions, condition=condition, add_version_condition=versioned)
+        self._writes.update(item, list(actions), condition=condition, add_version_condition=versioned)
         self._names["update"].append(name)
 
     def check(self, model: type[LmsItem], key: tuple[str, str], condition: Condition, name: str | None = None) -> None:

@@ -111,6 +111,12 @@ PageNumber = Annotated[int, Field(ge=1)]
 PageSize = Annotated[int, Field(ge=1, le=100)]
 
 
+def check_date_order(start: str | None, end: str | None) -> None:
+    """Normalised timestamps compare as text; a start after the end is refused."""
+    if start and end and start > end:
+        raise ValueError("startDatetime must not be after endDatetime")
+
+
 def reject_nulls(data: Any, names: tuple[str, ...]) -> Any:
     """In a partial update, `null` for a field the entity cannot be without is refused."""
     if isinstance(data, dict):

@@ -16,16 +16,12 @@ from shared.schemas.common import (
     TextOrJsonObject,
     Timestamp,
     Title,
+    check_date_order,
     reject_nulls,
 )
+from shared.schemas.lessons import LessonEntry
 
 CourseStatus = Literal["published", "unpublished", "draft", "archived"]
-
-
-def check_date_order(start: str | None, end: str | None) -> None:
-    """Normalised timestamps compare as text; a start after the end is refused."""
-    if start and end and start > end:
-        raise ValueError("startDatetime must not be after endDatetime")
 
 
 class CourseFields(RequestModel):
@@ -91,13 +87,36 @@ class CourseList(ResponseModel):
     courses: list[CourseSummary]
 
 
+class TreeSubmodule(ResponseModel):
+    """A submodule in the course tree, with its lessons."""
+
+    module_id: str
+    parent_id: str | None
+    title: str
+    description: str | None
+    image: str | None
+    ordering: int
+    status: str
+    start_datetime: str | None
+    end_datetime: str | None
+    lessons: list[LessonEntry]
+
+
+class TreeModule(TreeSubmodule):
+    """A top-level module in the course tree, with its submodules and its own lessons."""
+
+    sub_modules: list[TreeSubmodule]
+
+
 class CourseDetails(CourseSummary):
-    """The course tree (`api.course.details`); the structure issue fills `modules`."""
+    """The course tree (`api.course.details`): modules in order with their submodules and
+    lessons, and the course-level lessons in `lessons`."""
 
     description: str | None
     certificate_term: str | dict[str, Any] | None
     certificate_id: str | None
-    modules: list[dict[str, Any]] = Field(default_factory=list)
+    modules: list[TreeModule]
+    lessons: list[LessonEntry]
 
 
 class CourseOut(CourseSummary):

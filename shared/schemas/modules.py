@@ -5,8 +5,15 @@ from uuid import UUID
 
 from pydantic import Field, model_validator
 
-from shared.schemas.common import LongText, RequestModel, ResponseModel, Timestamp, Title, reject_nulls
-from shared.schemas.courses import check_date_order
+from shared.schemas.common import (
+    LongText,
+    RequestModel,
+    ResponseModel,
+    Timestamp,
+    Title,
+    check_date_order,
+    reject_nulls,
+)
 
 ModuleStatus = Literal["published", "unpublished", "archived"]
 Ordering = Annotated[int, Field(ge=0, le=1_000_000)]

@@ -3,6 +3,7 @@
 import re
 import unicodedata
 import uuid
+from collections import defaultdict
 
 from aws_lambda_powertools.metrics import MetricUnit
 from pynamodb.expressions.condition import Condition
@@ -13,8 +14,8 @@ from shared.errors import Conflict, Invalid
 from shared.observability import metrics
 from shared.pagination import paginate
 from shared.repository.courses import AliasTaken, ConcurrentModification, CourseRepository
-from shared.repository.items import CourseItem, ModuleFields
-from shared.schemas.common import MessageResult
+from shared.repository.items import CourseItem, LessonLinkItem, ModuleFields, ModuleItem
+from shared.schemas.common import MessageResult, check_date_order
 from shared.schemas.courses import (
     CourseCreate,
     CourseDetails,
@@ -23,8 +24,12 @@ from shared.schemas.courses import (
     CourseStatus,
     CourseSummary,
     CourseUpdate,
-    check_date_order,
+    TreeModule,
+    TreeSubmodule,
 )
+from shared.schemas.modules import ModuleSummary
+from shared.services.lessons import visible_entries
+from shared.services.modules import in_order, learner_sees
 from shared.services.visibility import PUBLISHED, course_not_found, visible_course
 
 DEFAULT_STATUS: CourseStatus = "unpublished"
@@ -99,9 +104,32 @@ def get_course(caller: Principal, course_id: str) -> CourseOut:
 
 
 def get_course_details(caller: Principal, course_id: str) -> CourseDetails:
-    """The course with its tree, from one Query of its item collection."""
+    """The course with its tree, from one Query of its item collection: modules in order, each
+    with its submodules and lessons, and the course-level lessons. Learners see published parts only."""
     items = CourseRepository(caller.tenant_id).get_collection(course_id)
-    return CourseDetails.model_validate(visible_course(caller, items, course_id))
+    course = visible_course(caller, items, course_id)
+    modules = [item for item in items if isinstance(item, ModuleItem) and learner_sees(caller, item)]
+    links_by_module: dict[str | None, list[LessonLinkItem]] = defaultdict(list)
+    for item in items:
+        if isinstance(item, LessonLinkItem):
+            links_by_module[item.module_id].append(item)
+
+    def submodule(module: ModuleItem) -> TreeSubmodule:
+        lessons = visible_entries(caller, links_by_module[module.module_id])
+        return TreeSubmodule(**ModuleSummary.model_validate(module).model_dump(), lessons=lessons)
+
+    tree = [
+        TreeModule(
+            **submodule(top).model_dump(),
+            sub_modules=[submodule(sub) for sub in in_order([m for m in modules if m.parent_id == top.module_id])],
+        )
+        for top in in_order([module for module in modules if module.parent_id is None])
+    ]
+    return CourseDetails(
+        **CourseOut.model_validate(course).model_dump(),
+        modules=tree,
+        lessons=visible_entries(caller, links_by_module[None]),
+    )
 
 
 def update_course(caller: Principal, course_id: str, changes: CourseUpdate) -> CourseOut:

@@ -8,8 +8,7 @@ from shared.errors import Conflict, Invalid, NotFound
 from shared.repository.courses import ConcurrentModification, CourseRepository
 from shared.repository.items import CourseItem, ModuleFields, ModuleItem, SubmoduleEntry
 from shared.repository.modules import ModuleRepository, ParentGone
-from shared.schemas.common import MessageResult
-from shared.schemas.courses import check_date_order
+from shared.schemas.common import MessageResult, check_date_order
 from shared.schemas.modules import (
     CourseModules,
     ModuleCreate,

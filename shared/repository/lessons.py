@@ -1,0 +1,191 @@
+"""Lessons and their links into courses and modules.
+
+A lesson lives in its own partition with a pointer to each of its links; a link lives in its
+course's item collection and carries a copy of the lesson's summary. Adding a link bumps the
+lesson's version in the same transaction, so a lesson update that read the pointers before the
+new link existed fails its version check and re-reads: no copy is ever left stale."""
+
+from collections.abc import Sequence
+from typing import Any
+
+from shared.repository.base import TRANSACTION_LIMIT, Cancelled, LmsItem, delete_with_children, transaction
+from shared.repository.courses import concurrent_change, link_pointer
+from shared.repository.items import (
+    COURSE_SK,
+    LESSON_SK,
+    LINK_PREFIX,
+    CourseItem,
+    Keys,
+    LessonItem,
+    LessonLinkItem,
+    LinkPointer,
+    ModuleItem,
+)
+
+SUMMARY_DESCRIPTION_LENGTH = 500
+REFRESH_RETRIES = 5
+
+
+class AlreadyLinked(Exception):
+    """The lesson is already in that course or module."""
+
+
+class LinkTargetGone(Exception):
+    """The course or module disappeared while the link was written."""
+
+
+class LinkNotFound(Exception):
+    """No such lesson in that course or module."""
+
+
+def lesson_summary(lesson: LessonItem) -> dict[str, Any]:
+    """What lists and trees show of a lesson, copied onto each of its links."""
+    return {
+        "lesson_id": lesson.lesson_id,
+        "title": lesson.title,
+        "description": (lesson.description or "")[:SUMMARY_DESCRIPTION_LENGTH] or None,
+        "image": lesson.image,
+        "format": lesson.format,
+        "status": lesson.status,
+        "total_marks": lesson.total_marks,
+        "passing_marks": lesson.passing_marks,
+        "media_content": lesson.media_content,
+    }
+
+
+class LessonRepository:
+    """Lesson storage for one tenant."""
+
+    def __init__(self, tenant_id: str) -> None:
+        self.keys = Keys(tenant_id)
+
+    def new_lesson(self, lesson_id: str, **fields: Any) -> LessonItem:
+        return LessonItem(
+            self.keys.lesson(lesson_id), LESSON_SK, lesson_id=lesson_id, tenant_id=self.keys.tenant_id, **fields
+        )
+
+    def new_link(
+        self, lesson: LessonItem, course_id: str, module_id: str | None, sort_key: str, **fields: Any
+    ) -> LessonLinkItem:
+        """An unsaved link; a module's links are also in the module's lookup partition, in `sort_key` order."""
+        module_partition: dict[str, Any] = {}
+        if module_id:
+            module_partition = {
+                "gsi2pk": self.keys.module_lookup(module_id),
+                "gsi2sk": f"{LINK_PREFIX}{sort_key}#{lesson.lesson_id}",
+            }
+        return LessonLinkItem(
+            self.keys.course(course_id),
+            self.keys.link_sk(module_id, lesson.lesson_id),
+            course_id=course_id,
+            module_id=module_id,
+            lesson_id=lesson.lesson_id,
+            lesson=lesson_summary(lesson),
+            **module_partition,
+            **fields,
+        )
+
+    def create(self, lesson: LessonItem) -> None:
+        lesson.save(condition=LessonItem.pk.does_not_exist())
+
+    def get(self, lesson_id: str) -> LessonItem | None:
+        """The lesson, by a strongly consistent GetItem."""
+        try:
+            return LessonItem.get(self.keys.lesson(lesson_id), LESSON_SK, consistent_read=True)
+        except LessonItem.DoesNotExist:
+            return None
+
+    def get_with_pointers(self, lesson_id: str) -> tuple[LessonItem | None, list[LinkPointer]]:
+        """The lesson and a pointer to each of its links: one strongly consistent Query."""
+        found = list(LmsItem.query(self.keys.lesson(lesson_id), consistent_read=True))
+        lesson = next((item for item in found if isinstance(item, LessonItem)), None)
+        return lesson, [item for item in found if isinstance(item, LinkPointer)]
+
+    def get_link_targets(
+        self, lesson_id: str, course_id: str, module_id: str | None
+    ) -> tuple[LessonItem | None, CourseItem | None, ModuleItem | None]:
+        """The lesson, the course and the module (looked up under that course) in one BatchGetItem."""
+        keys = [(self.keys.lesson(lesson_id), LESSON_SK), (self.keys.course(course_id), COURSE_SK)]
+        if module_id:
+            keys.append((self.keys.course(course_id), self.keys.module_sk(module_id)))
+        found = list(LmsItem.batch_get(keys, consistent_read=True))
+        return (
+            next((item for item in found if isinstance(item, LessonItem)), None),
+            next((item for item in found if isinstance(item, CourseItem)), None),
+            next((item for item in found if isinstance(item, ModuleItem)), None),
+        )
+
+    def save(self, lesson: LessonItem, pointers: Sequence[LinkPointer]) -> None:
+        """Write a changed lesson (guarded by its version) and refresh the summary on each of its
+        links: in the same transaction for up to 99 links, in further ones past that."""
+        summary = lesson_summary(lesson)
+        links = [self._link_of(pointer) for pointer in pointers]
+        room = TRANSACTION_LIMIT - 1
+        try:
+            with transaction() as writes:
+                writes.save(lesson, name="lesson")
+                for link in links[:room]:
+                    writes.update(link, [LessonLinkItem.lesson.set(summary)], condition=LessonLinkItem.pk.exists())
+        except Cancelled as cancelled:
+            raise concurrent_change(cancelled, lesson.lesson_id, "lesson")  # noqa: B904 - chained implicitly
+        self._refresh(links[room:], summary)
+
+    def _refresh(self, links: Sequence[LessonLinkItem], summary: dict[str, Any]) -> None:
+        """Refresh further copies, a transaction at a time; a link removed meanwhile is skipped."""
+        pending, retries = list(links), REFRESH_RETRIES
+        while pending:
+            chunk, pending = pending[:TRANSACTION_LIMIT], pending[TRANSACTION_LIMIT:]
+            try:
+                with transaction() as writes:
+                    for index, link in enumerate(chunk):
+                        action = [LessonLinkItem.lesson.set(summary)]
+                        writes.update(link, action, condition=LessonLinkItem.pk.exists(), name=str(index))
+            except Cancelled as cancelled:
+                gone = {int(name) for name in cancelled.reasons if cancelled.failed(name)}
+                retries -= 1
+                if retries < 0 or (not gone and not cancelled.conflict):
+                    raise
+                pending = [link for index, link in enumerate(chunk) if index not in gone] + pending
+
+    def _link_of(self, pointer: LinkPointer) -> LessonLinkItem:
+        lesson_id = pointer.pk.rsplit("#", 1)[1]
+        return LessonLinkItem(self.keys.course(pointer.course_id), self.keys.link_sk(pointer.module_id, lesson_id))
+
+    def link(self, link: LessonLinkItem, lesson: LessonItem, course: CourseItem, module: ModuleItem | None) -> None:
+        """Place the lesson: AlreadyLinked if it is there already, LinkTargetGone if the course or
+        module went meanwhile, ConcurrentModification if the lesson changed since it was read."""
+        try:
+            with transaction() as writes:
+                writes.save(link, condition=LessonLinkItem.pk.does_not_exist(), name="link")
+                writes.save(link_pointer(self.keys, link))
+                writes.update(lesson, [], name="lesson")  # bumps the version: see the module docstring
+                writes.check(CourseItem, (course.pk, course.sk), CourseItem.pk.exists(), name="course")
+                if module is not None:
+                    writes.check(ModuleItem, (module.pk, module.sk), ModuleItem.pk.exists(), name="module")
+        except Cancelled as cancelled:
+            if cancelled.failed("link"):
+                raise AlreadyLinked(link.lesson_id) from cancelled
+            if cancelled.failed("course") or cancelled.failed("module"):
+                raise LinkTargetGone(link.lesson_id) from cancelled
+            raise concurrent_change(cancelled, link.lesson_id, "lesson")  # noqa: B904
+
+    def unlink(self, course_id: str, module_id: str | None, lesson_id: str) -> None:
+        """Remove the lesson from the course or module; LinkNotFound if it is not there."""
+        link = LessonLinkItem(self.keys.course(course_id), self.keys.link_sk(module_id, lesson_id))
+        pointer = LinkPointer(self.keys.lesson(lesson_id), self.keys.pointer_sk(course_id, module_id))
+        try:
+            with transaction() as writes:
+                writes.delete(link, condition=LessonLinkItem.pk.exists(), name="link")
+                writes.delete(pointer)
+        except Cancelled as cancelled:
+            if cancelled.failed("link"):
+                raise LinkNotFound(lesson_id) from cancelled
+            raise
+
+    def delete(self, lesson: LessonItem, pointers: Sequence[LinkPointer]) -> None:
+        """Remove the lesson, its links in every course and their pointers."""
+        links = [self._link_of(pointer) for pointer in pointers]
+        try:
+            delete_with_children(lesson, LessonItem.pk.exists(), [*pointers, *links])
+        except Cancelled as cancelled:
+            raise concurrent_change(cancelled, lesson.lesson_id, "head")  # noqa: B904

@@ -1,0 +1,231 @@
+"""Request and response bodies of the Lessons group, and the lesson entries of lists and trees."""
+
+import json
+from typing import Annotated, Any, Literal, Self
+from urllib.parse import urlsplit
+from uuid import UUID
+
+from pydantic import BeforeValidator, Field, StringConstraints, model_validator
+
+from shared.schemas.common import (
+    FormBool,
+    JsonObject,
+    LongText,
+    RequestModel,
+    ResponseModel,
+    Slug,
+    TextOrJsonObject,
+    Timestamp,
+    Title,
+    check_date_order,
+    reject_nulls,
+)
+
+LessonFormat = Literal["video", "document", "test", "event", "text_and_media"]
+LessonStatus = Literal["published", "unpublished", "archived"]
+AttemptsGradeName = Literal["first_attempt", "last_attempt", "highest", "average"]
+Storage = Literal["local", "cloud", "s3", "external"]
+_GRADE_SHORT_FORMS = {"first": "first_attempt", "last": "last_attempt"}
+
+
+def _grade(value: Any) -> Any:
+    return _GRADE_SHORT_FORMS.get(value, value) if isinstance(value, str) else value
+
+
+def _http_url(value: Any) -> Any:
+    if isinstance(value, str):
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError("must be an http(s) URL such as https://youtube.com/watch?v=example")
+    return value
+
+
+def _json_text(value: Any) -> Any:
+    if isinstance(value, str):  # a form sends JSON as text
+        try:
+            return json.loads(value)
+        except json.JSONDecodeError:
+            raise ValueError('must be a JSON object such as {"format": "video", "source": "https://…"}') from None
+    return value
+
+
+AttemptsGrade = Annotated[AttemptsGradeName, BeforeValidator(_grade)]
+Attempts = Annotated[int, Field(ge=0, le=1000)]  # 0: unlimited
+Marks = Annotated[int, Field(ge=0, le=1_000_000)]
+Minutes = Annotated[int, Field(ge=0, le=100_000)]
+SourceUrl = Annotated[str, StringConstraints(max_length=2048), BeforeValidator(_http_url)]
+
+
+class MediaContent(RequestModel):
+    """`mediaContent`: where the lesson's main content is (a URL for external media)."""
+
+    format: LessonFormat | None = None
+    sub_format: Annotated[str, StringConstraints(max_length=100)] | None = None
+    source: SourceUrl | None = None
+    params: JsonObject | None = None
+
+
+MediaContentIn = Annotated[MediaContent, BeforeValidator(_json_text)]
+
+
+def check_marks(total: float | None, passing: float | None) -> None:
+    if (passing or 0) > (total or 0):
+        raise ValueError(f"passingMarks ({passing}) must not exceed totalMarks ({total or 0})")
+
+
+def check_media_format(lesson_format: str | None, media: dict[str, Any] | None) -> None:
+    media_format = (media or {}).get("format")
+    if media_format and lesson_format and media_format != lesson_format:
+        raise ValueError(f"mediaContent.format ({media_format}) must match the lesson's format ({lesson_format})")
+
+
+class LessonFieldsIn(RequestModel):
+    alias: Slug | None = None
+    description: LongText | None = None
+    start_datetime: Timestamp | None = None
+    end_datetime: Timestamp | None = None
+    storage: Storage | None = None
+    no_of_attempts: Attempts | None = None
+    attempts_grade: AttemptsGrade | None = None
+    eligibility_criteria: TextOrJsonObject | None = None
+    ideal_time: Minutes | None = None
+    resume: FormBool | None = None
+    total_marks: Marks | None = None
+    passing_marks: Marks | None = None
+    status: LessonStatus | None = None
+    params: JsonObject | None = None
+    media_content: MediaContentIn | None = None
+
+
+class LessonCreate(LessonFieldsIn):
+    """`POST /api/lessons` (form or JSON)."""
+
+    title: Title
+    format: LessonFormat
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        check_date_order(self.start_datetime, self.end_datetime)
+        check_marks(self.total_marks, self.passing_marks)
+        check_media_format(self.format, self.media_content.model_dump() if self.media_content else None)
+        return self
+
+
+class LessonUpdate(LessonFieldsIn):
+    """`PUT /api/lessons/{lessonId}`: fields left out stay as they are (checked with the stored ones)."""
+
+    title: Title | None = None
+    format: LessonFormat | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _required_fields_not_null(cls, data: Any) -> Any:
+        names = ("title", "format", "status", "attemptsGrade", "noOfAttempts", "resume", "totalMarks", "passingMarks")
+        return reject_nulls(data, names)
+
+
+class LessonLinkCreate(RequestModel):
+    """`POST /api/courses/{courseId}/modules/{moduleId}/lessons`: the lesson and the link's own
+    settings, each overriding the lesson's for this course when set."""
+
+    lesson_id: UUID
+    free_lesson: FormBool = False
+    consider_for_passing: FormBool = True
+    status: LessonStatus | None = None
+    start_datetime: Timestamp | None = None
+    end_datetime: Timestamp | None = None
+    no_of_attempts: Attempts | None = None
+    attempts_grade: AttemptsGrade | None = None
+    eligibility_criteria: TextOrJsonObject | None = None
+    ideal_time: Minutes | None = None
+    resume: FormBool | None = None
+    total_marks: Marks | None = None
+    passing_marks: Marks | None = None
+    params: JsonObject | None = None
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> Self:
+        check_date_order(self.start_datetime, self.end_datetime)
+        return self
+
+
+def _as_text(value: Any) -> Any:
+    return None if value is None else str(int(value))
+
+
+AttemptsText = Annotated[str | None, BeforeValidator(_as_text)]  # the contract shows "3"
+
+
+class LessonOut(ResponseModel):
+    """A whole lesson (`api.lesson.create`, `.get`, `.update`)."""
+
+    lesson_id: str
+    tenent_id: str = Field(validation_alias="tenant_id")
+    title: str
+    alias: str | None
+    description: str | None
+    image: str | None
+    start_datetime: str | None
+    end_datetime: str | None
+    storage: str | None
+    no_of_attempts: AttemptsText
+    attempts_grade: AttemptsGradeName
+    format: LessonFormat
+    media_id: str | None
+    eligibility_criteria: str | dict[str, Any] | None
+    ideal_time: int | None
+    resume: bool
+    total_marks: int
+    passing_marks: int
+    status: LessonStatus
+    params: dict[str, Any] | None
+    media_content: dict[str, Any] | None
+    created_by: str
+    created_at: str
+    updated_by: str | None
+    updated_at: str | None
+
+
+class LessonLinkOut(ResponseModel):
+    """A lesson's place in a course (`api.course.lesson.add`): the link's own settings, null when
+    the lesson's apply."""
+
+    lesson_id: str
+    course_id: str
+    module_id: str | None
+    free_lesson: bool
+    consider_for_passing: bool
+    status: LessonStatus | None
+    start_datetime: str | None
+    end_datetime: str | None
+    no_of_attempts: AttemptsText
+    attempts_grade: AttemptsGradeName | None
+    eligibility_criteria: str | dict[str, Any] | None
+    ideal_time: int | None
+    resume: bool | None
+    total_marks: int | None
+    passing_marks: int | None
+    params: dict[str, Any] | None
+    created_by: str
+    created_at: str
+
+
+class LessonEntry(ResponseModel):
+    """A lesson as lists and trees show it: its summary with the link's settings applied."""
+
+    lesson_id: str
+    module_id: str | None
+    title: str
+    description: str | None
+    image: str | None
+    format: LessonFormat
+    status: LessonStatus
+    free_lesson: bool
+    consider_for_passing: bool
+    total_marks: int
+    passing_marks: int
+    media_content: dict[str, Any] | None
+
+
+class LessonList(ResponseModel):
+    lessons: list[LessonEntry]

@@ -1,0 +1,222 @@
+"""Lesson rules (BEHAVIOUR.md: Lessons): reusable lessons, links with their own settings, and
+the lesson entries lists and trees show."""
+
+import uuid
+from collections.abc import Iterable
+from typing import Any
+
+from shared.auth import Principal
+from shared.clock import sortable_now, utc_now
+from shared.errors import Conflict, Invalid, NotFound
+from shared.repository.courses import ConcurrentModification, CourseRepository
+from shared.repository.items import LessonLinkItem, ModuleItem
+from shared.repository.lessons import AlreadyLinked, LessonRepository, LinkNotFound, LinkTargetGone
+from shared.repository.modules import ModuleRepository
+from shared.schemas.common import MessageResult, check_date_order
+from shared.schemas.lessons import (
+    LessonCreate,
+    LessonEntry,
+    LessonLinkCreate,
+    LessonLinkOut,
+    LessonList,
+    LessonOut,
+    LessonUpdate,
+    check_marks,
+    check_media_format,
+)
+from shared.services.modules import in_order, learner_sees, module_not_found
+from shared.services.visibility import PUBLISHED, course_not_found, visible_course
+
+ATTEMPTS = 3
+DEFAULTS: dict[str, Any] = {
+    "status": "published",
+    "attempts_grade": "last_attempt",
+    "no_of_attempts": 0,
+    "resume": True,
+    "total_marks": 0,
+    "passing_marks": 0,
+}
+
+
+def lesson_not_found(lesson_id: str) -> NotFound:
+    return NotFound(f"Lesson {lesson_id} not found.")
+
+
+def _invalid(error: ValueError) -> Invalid:
+    return Invalid(f"{error}.")
+
+
+def create_lesson(caller: Principal, data: LessonCreate) -> LessonOut:
+    repository = LessonRepository(caller.tenant_id)
+    fields = {**DEFAULTS, **data.model_dump(exclude_none=True)}
+    lesson = repository.new_lesson(str(uuid.uuid4()), created_by=caller.user_id, created_at=utc_now(), **fields)
+    repository.create(lesson)
+    return LessonOut.model_validate(lesson)
+
+
+def get_lesson(caller: Principal, lesson_id: str) -> LessonOut:
+    lesson = LessonRepository(caller.tenant_id).get(lesson_id)
+    if lesson is None or (not caller.is_staff and lesson.status != PUBLISHED):
+        raise lesson_not_found(lesson_id)
+    return LessonOut.model_validate(lesson)
+
+
+def update_lesson(caller: Principal, lesson_id: str, changes: LessonUpdate) -> LessonOut:
+    """Apply the fields sent and refresh the lesson's summary on every link, in one write."""
+    repository = LessonRepository(caller.tenant_id)
+    sent = changes.model_dump(exclude_unset=True)
+    for _ in range(ATTEMPTS):
+        lesson, pointers = repository.get_with_pointers(lesson_id)
+        if lesson is None:
+            raise lesson_not_found(lesson_id)
+        for name, value in sent.items():
+            setattr(lesson, name, value)
+        try:
+            check_date_order(lesson.start_datetime, lesson.end_datetime)
+            check_marks(lesson.total_marks, lesson.passing_marks)
+            check_media_format(lesson.format, lesson.media_content)
+        except ValueError as error:
+            raise _invalid(error) from None
+        lesson.updated_by, lesson.updated_at = caller.user_id, utc_now()
+        try:
+            repository.save(lesson, pointers)
+        except ConcurrentModification:
+            continue
+        return LessonOut.model_validate(lesson)
+    raise Conflict("The lesson is being changed by others right now; send the update again.")
+
+
+def delete_lesson(caller: Principal, lesson_id: str) -> MessageResult:
+    """Remove the lesson and its links in every course; learners' tracking stays."""
+    repository = LessonRepository(caller.tenant_id)
+    lesson, pointers = repository.get_with_pointers(lesson_id)
+    if lesson is None:
+        raise lesson_not_found(lesson_id)
+    try:
+        repository.delete(lesson, pointers)
+    except ConcurrentModification:
+        raise Conflict("The lesson changed while it was being deleted; send the delete again.") from None
+    return MessageResult(message="Lesson deleted successfully")
+
+
+def add_lesson(caller: Principal, course_id: str, module_id: str | None, data: LessonLinkCreate) -> LessonLinkOut:
+    """Place a lesson in a course (module_id None) or one of its modules, with the link's settings."""
+    repository = LessonRepository(caller.tenant_id)
+    lesson_id = str(data.lesson_id)
+    for _ in range(ATTEMPTS):
+        lesson, course, module = repository.get_link_targets(lesson_id, course_id, module_id)
+        if lesson is None:
+            raise lesson_not_found(lesson_id)
+        if course is None:
+            raise course_not_found(course_id)
+        if module_id and module is None:
+            if ModuleRepository(caller.tenant_id).get(module_id) is None:
+                raise module_not_found(module_id)
+            raise Invalid(f"Module {module_id} belongs to another course, not to course {course_id}.")
+        total = data.total_marks if data.total_marks is not None else lesson.total_marks
+        passing = data.passing_marks if data.passing_marks is not None else lesson.passing_marks
+        try:
+            check_marks(total, passing)
+        except ValueError as error:
+            raise _invalid(error) from None
+        link = repository.new_link(
+            lesson,
+            course_id,
+            module_id,
+            sortable_now(),
+            created_by=caller.user_id,
+            created_at=utc_now(),
+            **data.model_dump(exclude_none=True, exclude={"lesson_id"}),
+        )
+        try:
+            repository.link(link, lesson, course, module)
+        except AlreadyLinked:
+            place = f"module {module_id}" if module_id else f"course {course_id}"
+            raise Conflict(f"Lesson {lesson_id} is already in {place}.") from None
+        except LinkTargetGone:
+            continue  # the course or module went meanwhile: the next read says which
+        except ConcurrentModification:
+            continue
+        return LessonLinkOut.model_validate(link)
+    raise Conflict(f"Lesson {lesson_id} is being changed right now; send the request again.")
+
+
+def remove_lesson(caller: Principal, course_id: str, module_id: str | None, lesson_id: str) -> MessageResult:
+    try:
+        LessonRepository(caller.tenant_id).unlink(course_id, module_id, lesson_id)
+    except LinkNotFound:
+        place = f"module {module_id} of course {course_id}" if module_id else f"course {course_id}"
+        raise NotFound(f"Lesson {lesson_id} is not in {place}.") from None
+    return MessageResult(message="Lesson removed from course/module successfully")
+
+
+def lesson_entry(link: LessonLinkItem) -> LessonEntry:
+    """The lesson as the course shows it: the link's setting where set, the lesson's otherwise."""
+    summary = link.lesson
+    return LessonEntry.model_validate(
+        {
+            **summary,
+            "module_id": link.module_id,
+            "status": link.status or summary["status"],
+            "free_lesson": link.free_lesson,
+            "consider_for_passing": link.consider_for_passing,
+            "total_marks": link.total_marks if link.total_marks is not None else summary["total_marks"],
+            "passing_marks": link.passing_marks if link.passing_marks is not None else summary["passing_marks"],
+        }
+    )
+
+
+def learner_sees_link(caller: Principal, link: LessonLinkItem) -> bool:
+    """Learners see a lesson only when both the link and the lesson itself are published."""
+    return caller.is_staff or (link.lesson["status"] == PUBLISHED and (link.status or PUBLISHED) == PUBLISHED)
+
+
+def visible_entries(caller: Principal, links: Iterable[LessonLinkItem]) -> list[LessonEntry]:
+    ordered = sorted(links, key=lambda link: (link.created_at, link.lesson_id))
+    return [lesson_entry(link) for link in ordered if learner_sees_link(caller, link)]
+
+
+def list_course_lessons(caller: Principal, course_id: str, status: str | None, format_: str | None) -> LessonList:
+    """Every lesson of the course, course-level first, then by module order; one Query."""
+    items = CourseRepository(caller.tenant_id).get_collection(course_id)
+    visible_course(caller, items, course_id)
+    modules = {item.module_id: item for item in items if isinstance(item, ModuleItem)}
+    shown = {
+        module_id
+        for module_id, module in modules.items()
+        if learner_sees(caller, module)
+        and (
+            module.parent_id is None
+            or (module.parent_id in modules and learner_sees(caller, modules[module.parent_id]))
+        )
+    }
+    position = {module.module_id: index for index, module in enumerate(_tree_order(list(modules.values())))}
+    links = [
+        item
+        for item in items
+        if isinstance(item, LessonLinkItem) and (item.module_id is None or item.module_id in shown)
+    ]
+    links.sort(key=lambda link: (-1 if link.module_id is None else position[link.module_id], link.created_at))
+    entries = [lesson_entry(link) for link in links if learner_sees_link(caller, link)]
+    return LessonList(
+        lessons=[
+            e for e in entries if (status is None or e.status == status) and (format_ is None or e.format == format_)
+        ]
+    )
+
+
+def _tree_order(modules: list[ModuleItem]) -> list[ModuleItem]:
+    """Top-level modules in order, each followed by its submodules in order."""
+    ordered: list[ModuleItem] = []
+    for top in in_order([module for module in modules if module.parent_id is None]):
+        ordered += [top, *in_order([module for module in modules if module.parent_id == top.module_id])]
+    return ordered
+
+
+def list_module_lessons(caller: Principal, module_id: str, status: str | None) -> LessonList:
+    """The lessons placed in the module itself (not in its submodules): one Query."""
+    module, links = ModuleRepository(caller.tenant_id).get_with_links(module_id)
+    if module is None or not learner_sees(caller, module):
+        raise module_not_found(module_id)
+    entries = visible_entries(caller, links)
+    return LessonList(lessons=[entry for entry in entries if status is None or entry.status == status])
