@@ -174,6 +174,7 @@ class LessonLinkItem(LmsItem, discriminator="lesson_link"):
     passing_marks = NumberAttribute(null=True)
     params = JSONAttribute(null=True)
     lesson = JSONAttribute()
+    position = UnicodeAttribute()  # when it was added, to the microsecond: lessons list in that order
     created_by = UnicodeAttribute()
     created_at = UnicodeAttribute()
 

@@ -81,6 +81,7 @@ class LessonRepository:
             module_id=module_id,
             lesson_id=lesson.lesson_id,
             lesson=lesson_summary(lesson),
+            position=sort_key,
             **module_partition,
             **fields,
         )

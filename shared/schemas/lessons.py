@@ -5,7 +5,7 @@ from typing import Annotated, Any, Literal, Self
 from urllib.parse import urlsplit
 from uuid import UUID
 
-from pydantic import BeforeValidator, Field, StringConstraints, model_validator
+from pydantic import BeforeValidator, ConfigDict, Field, StringConstraints, model_validator
 
 from shared.schemas.common import (
     FormBool,
@@ -57,7 +57,10 @@ SourceUrl = Annotated[str, StringConstraints(max_length=2048), BeforeValidator(_
 
 
 class MediaContent(RequestModel):
-    """`mediaContent`: where the lesson's main content is (a URL for external media)."""
+    """`mediaContent`: where the lesson's main content is (a URL for external media). Stored and
+    returned with the contract's names, as sent."""
+
+    model_config = ConfigDict(serialize_by_alias=True)
 
     format: LessonFormat | None = None
     sub_format: Annotated[str, StringConstraints(max_length=100)] | None = None
@@ -95,6 +98,14 @@ class LessonFieldsIn(RequestModel):
     status: LessonStatus | None = None
     params: JsonObject | None = None
     media_content: MediaContentIn | None = None
+
+    def stored_fields(self, *, sent_only: bool) -> dict[str, Any]:
+        """The fields to store: those sent (an update) or those set (a create); `mediaContent`
+        always whole, every key present."""
+        fields = self.model_dump(exclude_unset=True) if sent_only else self.model_dump(exclude_none=True)
+        if self.media_content is not None:
+            fields["media_content"] = self.media_content.model_dump()
+        return fields
 
 
 class LessonCreate(LessonFieldsIn):

@@ -48,7 +48,7 @@ def _invalid(error: ValueError) -> Invalid:
 
 def create_lesson(caller: Principal, data: LessonCreate) -> LessonOut:
     repository = LessonRepository(caller.tenant_id)
-    fields = {**DEFAULTS, **data.model_dump(exclude_none=True)}
+    fields = {**DEFAULTS, **data.stored_fields(sent_only=False)}
     lesson = repository.new_lesson(str(uuid.uuid4()), created_by=caller.user_id, created_at=utc_now(), **fields)
     repository.create(lesson)
     return LessonOut.model_validate(lesson)
@@ -64,7 +64,7 @@ def get_lesson(caller: Principal, lesson_id: str) -> LessonOut:
 def update_lesson(caller: Principal, lesson_id: str, changes: LessonUpdate) -> LessonOut:
     """Apply the fields sent and refresh the lesson's summary on every link, in one write."""
     repository = LessonRepository(caller.tenant_id)
-    sent = changes.model_dump(exclude_unset=True)
+    sent = changes.stored_fields(sent_only=True)
     for _ in range(ATTEMPTS):
         lesson, pointers = repository.get_with_pointers(lesson_id)
         if lesson is None:
@@ -172,7 +172,7 @@ def learner_sees_link(caller: Principal, link: LessonLinkItem) -> bool:
 
 
 def visible_entries(caller: Principal, links: Iterable[LessonLinkItem]) -> list[LessonEntry]:
-    ordered = sorted(links, key=lambda link: (link.created_at, link.lesson_id))
+    ordered = sorted(links, key=lambda link: link.position)
     return [lesson_entry(link) for link in ordered if learner_sees_link(caller, link)]
 
 
@@ -196,7 +196,7 @@ def list_course_lessons(caller: Principal, course_id: str, status: str | None, f
         for item in items
         if isinstance(item, LessonLinkItem) and (item.module_id is None or item.module_id in shown)
     ]
-    links.sort(key=lambda link: (-1 if link.module_id is None else position[link.module_id], link.created_at))
+    links.sort(key=lambda link: (-1 if link.module_id is None else position[link.module_id], link.position))
     entries = [lesson_entry(link) for link in links if learner_sees_link(caller, link)]
     return LessonList(
         lessons=[

@@ -110,3 +110,17 @@ class Api:
         assert response.status == 201, response.body
         created: dict[str, Any] = response.result
         return created
+
+    def create_lesson(self, **fields: Any) -> dict[str, Any]:
+        body = {"title": f"Lesson {uuid.uuid4()}", "format": "video", **fields}
+        response = self.call("POST", "/api/lessons", json_body=body)
+        assert response.status == 201, response.body
+        created: dict[str, Any] = response.result
+        return created
+
+    def add_lesson(self, course_id: str, module_id: str | None, lesson_id: str, **settings: Any) -> dict[str, Any]:
+        path = f"/api/courses/{course_id}/modules/{module_id or 'null'}/lessons"
+        response = self.call("POST", path, json_body={"lessonId": lesson_id, **settings})
+        assert response.status == 201, response.body
+        added: dict[str, Any] = response.result
+        return added
