@@ -151,7 +151,7 @@ def test_link_refusals(api, course_id):
     foreign_module = api.create_module(other_course)["moduleId"]
     path = f"/api/courses/{course_id}/modules"
 
-    def add(module: str, body: dict, caller: Api = api) -> tuple[int, str]:
+    def add(module: str, body: dict[str, object], caller: Api = api) -> tuple[int, str]:
         response = caller.call("POST", f"{path}/{module}/lessons", json_body=body)
         return response.status, response.errmsg
 
