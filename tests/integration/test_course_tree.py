@@ -39,7 +39,10 @@ def course(api: Api) -> dict:
     sub_b = api.create_module(course_id, title="M1.2", parentId=first["moduleId"], ordering=2)
     sub_a = api.create_module(course_id, title="M1.1", parentId=first["moduleId"], ordering=1)
     hidden = api.create_module(course_id, title="Hidden", ordering=3, status="unpublished")
-    lessons = {title: api.create_lesson(title=title)["lessonId"] for title in ("L0", "L1", "L1.1a", "L1.1b", "L2", "LH", "Draft")}
+    lessons = {
+        title: api.create_lesson(title=title)["lessonId"]
+        for title in ("L0", "L1", "L1.1a", "L1.1b", "L2", "LH", "Draft")
+    }
     api.add_lesson(course_id, None, lessons["L0"])
     api.add_lesson(course_id, first["moduleId"], lessons["L1"])
     api.add_lesson(course_id, sub_a["moduleId"], lessons["L1.1a"])
@@ -64,14 +67,26 @@ def test_the_tree_has_modules_in_order_with_submodules_and_lessons_at_every_leve
         ["L0", "Draft"],
     ]
     lesson = response.result["modules"][0]["lessons"][0]
-    assert set(lesson) >= {"lessonId", "title", "description", "format", "status", "totalMarks", "passingMarks", "mediaContent"}
+    assert set(lesson) >= {
+        "lessonId",
+        "title",
+        "description",
+        "format",
+        "status",
+        "totalMarks",
+        "passingMarks",
+        "mediaContent",
+    }
     assert response.result["modules"][0]["subModules"][0]["parentId"] == course["first"]["moduleId"]
 
 
 def test_learners_see_only_published_modules_links_and_lessons(api, course):
     response = api.as_("learner").call("GET", f"/api/courses/{course['id']}/details")
 
-    assert tree_shape(response.result) == [[("M1", [("M1.1", ["L1.1a"]), ("M1.2", [])], ["L1"]), ("M2", [], ["L2"])], ["L0"]]
+    assert tree_shape(response.result) == [
+        [("M1", [("M1.1", ["L1.1a"]), ("M1.2", [])], ["L1"]), ("M2", [], ["L2"])],
+        ["L0"],
+    ]
 
 
 def test_a_lesson_update_shows_in_the_tree_at_once(api, course):

@@ -5,6 +5,7 @@ import uuid
 
 import pytest
 
+from shared.repository.courses import CourseRepository
 from shared.repository.metering import RequestCounter
 from tests.support.api import Api
 
@@ -72,3 +73,97 @@ def test_refused_requests_touch_no_table(api):
         assert api.call("GET", "/api/courses", token=None).status == 401
 
     assert counter.operations == []
+
+
+# --- Modules and Lessons ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def structure(api: Api) -> dict[str, str]:
+    course_id = api.create_course(status="published")["courseId"]
+    module_id = api.create_module(course_id)["moduleId"]
+    lesson_id = api.create_lesson()["lessonId"]
+    api.add_lesson(course_id, module_id, lesson_id)
+    return {"course": course_id, "module": module_id, "lesson": lesson_id}
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "expected"),
+    [
+        ("GET", "/api/modules/{module}", ["Query"]),
+        ("GET", "/api/courses/{course}/modules?includeSubmodules=true", ["Query"]),
+        ("GET", "/api/modules/{module}/submodules", ["Query"]),
+        ("GET", "/api/modules/{module}/lessons", ["Query"]),
+        ("GET", "/api/courses/{course}/lessons", ["Query"]),
+        ("GET", "/api/lessons/{lesson}", ["GetItem"]),
+        ("GET", "/api/courses/{course}/details", ["Query"]),
+    ],
+)
+def test_every_read_of_the_structure_is_one_request(api, structure, method, path, expected):
+    url, _, query = path.format(**structure).partition("?")
+
+    assert requests_made(api, method, url, query=dict([query.split("=")]) if query else None) == (200, expected)
+
+
+def test_structure_writes_are_one_read_and_one_write(api, structure):
+    course, module, lesson = structure["course"], structure["module"], structure["lesson"]
+    other_lesson = api.create_lesson()["lessonId"]
+
+    assert requests_made(
+        api, "POST", "/api/modules", json_body={"courseId": course, "title": "m", "parentId": module}
+    ) == (
+        201,
+        ["Query", "TransactWriteItems"],
+    )
+    assert requests_made(api, "PUT", f"/api/modules/{module}", json_body={"title": "m2"}) == (
+        200,
+        ["Query", "TransactWriteItems"],
+    )
+    assert requests_made(api, "POST", "/api/lessons", json_body={"title": "l", "format": "video"}) == (201, ["PutItem"])
+    assert requests_made(api, "PUT", f"/api/lessons/{lesson}", json_body={"title": "l2"}) == (
+        200,
+        ["Query", "TransactWriteItems"],
+    )
+    assert requests_made(
+        api, "POST", f"/api/courses/{course}/modules/null/lessons", json_body={"lessonId": other_lesson}
+    ) == (
+        201,
+        ["BatchGetItem", "TransactWriteItems"],
+    )
+    assert requests_made(api, "DELETE", f"/api/courses/{course}/modules/null/lessons/{other_lesson}") == (
+        200,
+        ["TransactWriteItems"],
+    )
+    assert requests_made(api, "DELETE", f"/api/lessons/{other_lesson}") == (200, ["Query", "TransactWriteItems"])
+
+
+def test_a_course_status_change_is_one_read_and_one_transaction_with_its_modules(api, structure):
+    assert requests_made(api, "PUT", f"/api/courses/{structure['course']}", json_body={"status": "archived"}) == (
+        200,
+        ["Query", "TransactWriteItems"],
+    )
+
+
+def test_a_module_delete_reads_the_module_then_its_course(api, structure):
+    # Fan-out (docs/DATA-MODEL.md): the module's course is found first, then its collection is read.
+    assert requests_made(api, "DELETE", f"/api/modules/{structure['module']}") == (
+        200,
+        ["Query", "Query", "TransactWriteItems"],
+    )
+
+
+def test_a_course_delete_past_one_transaction_deletes_the_rest_in_batches_first(api):
+    course_id = api.create_course()["courseId"]
+    lesson_ids = [api.create_lesson()["lessonId"] for _ in range(30)]
+    modules = [api.create_module(course_id)["moduleId"] for _ in range(20)]
+    for lesson_id in lesson_ids:
+        api.add_lesson(course_id, None, lesson_id)
+        api.add_lesson(course_id, modules[0], lesson_id)
+    # course + 20 modules + 60 links in the collection; with the alias claim and 60 pointers: 141 deletes
+
+    status, operations = requests_made(api, "DELETE", f"/api/courses/{course_id}")
+
+    assert (status, operations) == (200, ["Query", "BatchWriteItem", "BatchWriteItem", "TransactWriteItems"])
+    assert CourseRepository(api.tenant).get_collection(course_id) == []
+    for lesson_id in lesson_ids[:3]:
+        assert api.call("PUT", f"/api/lessons/{lesson_id}", json_body={"title": "still here"}).status == 200
