@@ -3,7 +3,6 @@ the lesson entries lists and trees show."""
 
 import uuid
 from collections.abc import Iterable
-from typing import Any
 
 from shared.auth import Principal
 from shared.clock import sortable_now, utc_now
@@ -28,14 +27,6 @@ from shared.services.modules import in_order, learner_sees, module_not_found
 from shared.services.visibility import PUBLISHED, course_not_found, visible_course
 
 ATTEMPTS = 3
-DEFAULTS: dict[str, Any] = {
-    "status": "published",
-    "attempts_grade": "last_attempt",
-    "no_of_attempts": 0,
-    "resume": True,
-    "total_marks": 0,
-    "passing_marks": 0,
-}
 
 
 def lesson_not_found(lesson_id: str) -> NotFound:
@@ -48,7 +39,7 @@ def _invalid(error: ValueError) -> Invalid:
 
 def create_lesson(caller: Principal, data: LessonCreate) -> LessonOut:
     repository = LessonRepository(caller.tenant_id)
-    fields = {**DEFAULTS, **data.stored_fields(sent_only=False)}
+    fields = data.stored_fields(sent_only=False)
     lesson = repository.new_lesson(str(uuid.uuid4()), created_by=caller.user_id, created_at=utc_now(), **fields)
     repository.create(lesson)
     return LessonOut.model_validate(lesson)

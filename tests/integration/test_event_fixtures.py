@@ -1,9 +1,9 @@
 """Every file in events/ replays through its function's handler, so the fixtures never rot.
 
-A file's `<token>` becomes a fresh admin token; the course its path names is seeded first."""
+A file's `<token>` becomes a fresh admin token; the ids the files use (a course, a module in it,
+a lesson placed in that module) are seeded first in the caller's tenant."""
 
 import json
-import re
 from pathlib import Path
 
 import pytest
@@ -12,10 +12,33 @@ from local import template
 from local.template import ROOT
 from shared.clock import sortable_now, utc_now
 from shared.repository.courses import CourseRepository
+from shared.repository.lessons import LessonRepository
+from shared.repository.modules import ModuleRepository
 from tests.support.api import Api, route_for
 
 EVENT_FILES = sorted((ROOT / "events").rglob("*.json"))
-COURSE_ID = re.compile(r"/api/courses/([0-9a-f-]{36})")
+COURSE_ID = "3fa85f64-5717-4562-b3fc-2c963f66afa6"
+MODULE_ID = "7c9e6679-7425-40de-944b-e07fc1f90ae7"
+LESSON_ID = "9b2d4f1e-2c3a-4b5d-8e6f-1a2b3c4d5e6f"
+
+
+def seed(api: Api) -> None:
+    """The course, module and lesson the event files name, as the public API would leave them."""
+    made = {"created_by": api.user, "created_at": utc_now()}
+    courses = CourseRepository(api.tenant)
+    course = courses.new_course(COURSE_ID, sortable_now(), title="Seeded", alias="seeded", status="published", **made)
+    courses.create(course)
+    modules = ModuleRepository(api.tenant)
+    module = modules.new_module(
+        COURSE_ID, MODULE_ID, title="Seeded", ordering=1, status="published", course_status="published", **made
+    )
+    modules.create(module, course, None)
+    lessons = LessonRepository(api.tenant)
+    lesson = lessons.new_lesson(
+        LESSON_ID, title="Seeded", format="video", status="published", attempts_grade="last_attempt", **made
+    )
+    lessons.create(lesson)
+    lessons.link(lessons.new_link(lesson, COURSE_ID, MODULE_ID, sortable_now(), **made), lesson, course, module)
 
 
 def test_there_is_an_event_for_every_route():
@@ -28,14 +51,7 @@ def test_there_is_an_event_for_every_route():
 @pytest.mark.parametrize("path", EVENT_FILES, ids=lambda path: str(path.relative_to(ROOT)))
 def test_event_file_replays_through_its_handler(api: Api, path: Path) -> None:
     event = json.loads(path.read_text().replace("<token>", api.token()))
-    if found := COURSE_ID.search(event["rawPath"]):
-        repository = CourseRepository(api.tenant)
-        repository.create(
-            repository.new_course(
-                found.group(1), sortable_now(), title="Seeded", alias="seeded", status="published",
-                created_by=api.user, created_at=utc_now(),
-            )
-        )  # fmt: skip
+    seed(api)
     route, _ = route_for(event["requestContext"]["http"]["method"], event["rawPath"])
 
     response = api.send(route.function, event)
