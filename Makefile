@@ -19,7 +19,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 DDB_LOCAL_VERSION := 11.1.0
 
-.PHONY: run token test lint typecheck unit invoke lock clean
+.PHONY: run seed token test lint typecheck invoke lock clean
 
 $(VENV)/bin/python:
 	@test -n "$(PYTHON313)" || { echo "Python 3.13 not found (tried python3.13 and pyenv versions)"; exit 1; }
@@ -42,6 +42,10 @@ $(VENV)/.dev-installed: requirements/dev.txt | $(VENV)/bin/python
 
 run: $(VENV)/.local-installed
 	PORT=$(PORT) $(PY) -m local.server
+
+# With `make run` up: a realistic catalogue through the public API.
+seed: $(VENV)/.local-installed
+	$(PY) -m local.seed --url http://127.0.0.1:$(PORT) --tenant $(TENANT)
 
 token: $(VENV)/.local-installed
 	@$(PY) -m local.token --role $(ROLE) --tenant $(TENANT) --user $(TOKEN_USER)

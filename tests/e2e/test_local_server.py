@@ -138,6 +138,37 @@ def test_the_issuer_publishes_its_keys_and_cors_preflight_is_answered(server: Se
         assert "authorization" in response.headers["Access-Control-Allow-Headers"]
 
 
+def test_seeded_catalogue_reads_back_as_the_contracts_tree(server: Server) -> None:
+    seeded = subprocess.run(  # noqa: S603 - our own module, as `make seed` runs it
+        [sys.executable, "-m", "local.seed", "--url", server.url, "--tenant", "e2e-seed"],
+        cwd=ROOT, capture_output=True, text=True, check=True, timeout=120,
+    ).stdout  # fmt: skip
+    course_id = seeded.splitlines()[0].split()[0]
+    learner = server.token("learner", tenant="e2e-seed")
+
+    status, details, _ = server.request("GET", f"/api/courses/{course_id}/details", learner)
+
+    assert status == 200
+    tree = details["result"]
+    assert [lesson["title"] for lesson in tree["lessons"]] == ["Welcome and course overview"]
+    fundamentals, networks = tree["modules"]
+    assert [sub["title"] for sub in fundamentals["subModules"]] == ["Introduction to Algorithms", "Model evaluation"]
+    assert [lesson["format"] for lesson in fundamentals["subModules"][0]["lessons"]] == ["video", "text_and_media"]
+    assert [lesson["title"] for lesson in networks["lessons"]] == [
+        "Backpropagation",
+        "Live Q&A session",
+        "Final assessment",
+    ]
+    assert networks["lessons"][2]["totalMarks"] == 100
+    lesson_id = fundamentals["lessons"][0]["lessonId"]
+    status, _, _ = server.json(
+        "PUT", f"/api/lessons/{lesson_id}", server.token(tenant="e2e-seed"), {"title": "ML, defined"}
+    )
+    assert status == 200
+    tree = server.request("GET", f"/api/courses/{course_id}/details", learner)[1]["result"]
+    assert tree["modules"][0]["lessons"][0]["title"] == "ML, defined"
+
+
 def test_sigterm_stops_the_server(server: Server) -> None:
     server.process.send_signal(signal.SIGTERM)
 

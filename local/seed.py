@@ -1,0 +1,153 @@
+"""`make seed` (with `make run` up): a realistic catalogue loaded through the public API, so a
+newcomer sees a real course tree at once. Safe to run twice: each run adds its own courses."""
+
+import argparse
+import json
+import urllib.error
+import urllib.request
+import uuid
+from typing import Any
+
+from local.issuer import mint
+
+YOUTUBE = "https://www.youtube.com/watch?v="
+CATALOGUE: list[dict[str, Any]] = [
+    {
+        "course": {
+            "title": "Introduction to Machine Learning",
+            "shortDescription": "Learn the basics of machine learning",
+            "description": "Supervised and unsupervised learning, model evaluation and a first neural network.",
+            "free": True, "featured": True, "autoEnroll": True, "certificateTerm": "PASS_ALL",
+            "startDatetime": "2026-01-01T00:00:00Z", "endDatetime": "2027-12-31T23:59:59Z",
+            "params": {"difficulty": "beginner", "estimatedHours": 20},
+        },
+        "lessons": [("Welcome and course overview", "video", None)],
+        "modules": [
+            {
+                "title": "Fundamentals of ML", "description": "Basic concepts and terminology",
+                "lessons": [("What is Machine Learning?", "video", None), ("Glossary", "document", None)],
+                "submodules": [
+                    {"title": "Introduction to Algorithms", "description": "Overview of ML algorithms",
+                     "lessons": [("Classification Algorithms", "video", None),
+                                 ("Regression in practice", "text_and_media", None)]},
+                    {"title": "Model evaluation", "description": "Train/test splits, metrics and overfitting",
+                     "lessons": [("Evaluation quiz", "test", (10, 7))]},
+                ],
+            },
+            {
+                "title": "Introduction to Neural Networks", "description": "Architecture and applications",
+                "lessons": [("Backpropagation", "video", None), ("Live Q&A session", "event", None),
+                            ("Final assessment", "test", (100, 60))],
+                "submodules": [],
+            },
+        ],
+    },
+    {
+        "course": {
+            "title": "Workplace Safety Essentials", "shortDescription": "Mandatory safety training for all staff",
+            "adminApproval": True, "certificateTerm": {"minScore": 80, "validMonths": 12},
+        },
+        "lessons": [],
+        "modules": [
+            {
+                "title": "Hazards at work", "description": "Recognising and reporting hazards",
+                "lessons": [("Slips, trips and falls", "video", None), ("Hazard reporting form", "document", None)],
+                "submodules": [{"title": "Fire safety", "description": "Alarms, exits and extinguishers",
+                                "lessons": [("Fire drill walkthrough", "video", None),
+                                            ("Fire safety check", "test", (20, 16))]}],
+            },
+        ],
+    },
+    {
+        "course": {"title": "Data Science Capstone (draft)", "shortDescription": "Being prepared", "status": "draft"},
+        "lessons": [("Project brief", "document", None)],
+        "modules": [],
+    },
+]  # fmt: skip
+
+
+class Client:
+    def __init__(self, base_url: str, token: str) -> None:
+        self.base_url, self.token = base_url.rstrip("/"), token
+
+    def post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        request = urllib.request.Request(  # noqa: S310 - the local stack's own URL
+            self.base_url + path,
+            data=json.dumps(body).encode(),
+            method="POST",
+            headers={"Authorization": f"Bearer {self.token}", "Content-Type": "application/json"},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+                result: dict[str, Any] = json.loads(response.read())["result"]
+                return result
+        except urllib.error.HTTPError as error:
+            raise SystemExit(f"POST {path} failed: {error.code} {error.read().decode()}") from None
+
+
+def lesson_body(title: str, lesson_format: str, marks: tuple[int, int] | None) -> dict[str, Any]:
+    body: dict[str, Any] = {"title": title, "format": lesson_format, "description": f"{title}: what you will learn."}
+    if lesson_format in ("video", "text_and_media"):
+        body["mediaContent"] = {
+            "format": lesson_format,
+            "subFormat": "video.youtube.url",
+            "source": YOUTUBE + uuid.uuid4().hex[:11],
+        }
+    if marks:
+        body |= {"totalMarks": marks[0], "passingMarks": marks[1], "noOfAttempts": "3", "attemptsGrade": "highest"}
+    return body
+
+
+def place(client: Client, course_id: str, module_id: str | None, lessons: list[tuple[str, str, Any]]) -> None:
+    """Create each lesson and add it to the course (module_id None) or module."""
+    for title, lesson_format, marks in lessons:
+        lesson = client.post("/api/lessons", lesson_body(title, lesson_format, marks))
+        path = f"/api/courses/{course_id}/modules/{module_id or 'null'}/lessons"
+        client.post(path, {"lessonId": lesson["lessonId"], "freeLesson": module_id is None})
+
+
+def seed(client: Client) -> list[dict[str, Any]]:
+    """Create the catalogue; returns the courses created."""
+    created = []
+    for entry in CATALOGUE:
+        course = client.post("/api/courses", {"status": "published", **entry["course"]})
+        course_id = course["courseId"]
+        place(client, course_id, None, entry["lessons"])
+        for ordering, module in enumerate(entry["modules"], start=1):
+            fields = {"courseId": course_id, "title": module["title"], "description": module["description"]}
+            parent_id = client.post("/api/modules", {**fields, "ordering": ordering})["moduleId"]
+            place(client, course_id, parent_id, module["lessons"])
+            for sub_ordering, sub in enumerate(module["submodules"], start=1):
+                fields = {
+                    "courseId": course_id,
+                    "parentId": parent_id,
+                    "title": sub["title"],
+                    "description": sub["description"],
+                }
+                place(
+                    client,
+                    course_id,
+                    client.post("/api/modules", {**fields, "ordering": sub_ordering})["moduleId"],
+                    sub["lessons"],
+                )
+        created.append(course)
+    return created
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--url", default="http://127.0.0.1:3000")
+    parser.add_argument("--tenant", default="demo-tenant")
+    parser.add_argument("--user", default="demo-admin")
+    args = parser.parse_args()
+    token = mint("admin", args.tenant, args.user)
+    for course in seed(Client(args.url, token)):
+        print(f"{course['courseId']}  {course['title']}")
+    print(
+        f"Seeded tenant {args.tenant}. See a tree with: curl {args.url}/api/courses/<courseId>/details "
+        f'-H "Authorization: Bearer $(make -s token TENANT={args.tenant} | tail -n 1)"'
+    )
+
+
+if __name__ == "__main__":
+    main()
