@@ -4,6 +4,7 @@ Integration tests take the `api` fixture, which runs each of them twice: on moto
 mock_aws) and on the official DynamoDB Local engine. Every test gets a fresh tenant."""
 
 import os
+import uuid
 from collections.abc import Iterator
 
 import boto3
@@ -50,30 +51,36 @@ def environment(signing_key: rsa.RSAPrivateKey) -> Iterator[str]:
     os.environ.update(saved)
 
 
-def create_table(endpoint: str | None) -> None:
-    client = boto3.client("dynamodb", endpoint_url=endpoint, region_name=LOCAL_REGION)
-    client.create_table(TableName=LOCAL_TABLE, **template.table_definition())
-
-
 @pytest.fixture(scope="session", params=["moto", "dynamodb-local"])
-def backend(request: pytest.FixtureRequest) -> Iterator[str]:
-    """The table on moto, then on DynamoDB Local: every integration test runs on both."""
+def backend(request: pytest.FixtureRequest) -> Iterator[str | None]:
+    """The engine, moto then DynamoDB Local: every integration test runs on both. Yields the
+    DynamoDB endpoint (None for moto, which intercepts the SDK in-process)."""
     if request.param == "moto":
         with mock_aws():
-            reset_connections()
-            create_table(None)
-            yield "moto"
-    else:
-        engine = DynamoDBLocal()
-        os.environ["DYNAMODB_ENDPOINT"] = engine.endpoint
-        reset_connections()
-        try:
-            create_table(engine.endpoint)
-            yield "dynamodb-local"
-        finally:
-            os.environ.pop("DYNAMODB_ENDPOINT", None)
-            reset_connections()
-            engine.stop()
+            yield None
+        return
+    engine = DynamoDBLocal()
+    os.environ["DYNAMODB_ENDPOINT"] = engine.endpoint
+    try:
+        yield engine.endpoint
+    finally:
+        os.environ.pop("DYNAMODB_ENDPOINT", None)
+        engine.stop()
+
+
+@pytest.fixture(scope="module")
+def table(backend: str | None) -> Iterator[str]:
+    """A fresh table per test module, from template.yaml's definition: no module's data (a
+    1,000-lesson course, say) slows another's queries, and moto's memory is given back."""
+    name = f"{LOCAL_TABLE}-{uuid.uuid4().hex[:8]}"
+    client = boto3.client("dynamodb", endpoint_url=backend, region_name=LOCAL_REGION)
+    client.create_table(TableName=name, **template.table_definition())
+    os.environ["TABLE_NAME"] = name
+    reset_connections()
+    yield name
+    client.delete_table(TableName=name)
+    os.environ["TABLE_NAME"] = LOCAL_TABLE
+    reset_connections()
 
 
 @pytest.fixture(scope="session")
@@ -82,6 +89,6 @@ def host() -> FunctionHost:
 
 
 @pytest.fixture
-def api(backend: str, host: FunctionHost, signing_key: rsa.RSAPrivateKey) -> Api:
+def api(table: str, host: FunctionHost, signing_key: rsa.RSAPrivateKey) -> Api:
     """An admin of a fresh tenant; `api.as_("learner")` for other callers."""
     return Api(host=host, key=signing_key)
