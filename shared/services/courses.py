@@ -10,12 +10,12 @@ from pynamodb.expressions.condition import Condition
 
 from shared.auth import Principal
 from shared.clock import sortable_now, utc_now
-from shared.errors import Conflict, Invalid
+from shared.errors import Conflict
 from shared.observability import metrics
 from shared.pagination import paginate
 from shared.repository.courses import AliasTaken, ConcurrentModification, CourseRepository
 from shared.repository.items import CourseItem, LessonLinkItem, ModuleFields, ModuleItem
-from shared.schemas.common import MessageResult, check_date_order
+from shared.schemas.common import MessageResult
 from shared.schemas.courses import (
     CourseCreate,
     CourseDetails,
@@ -28,13 +28,13 @@ from shared.schemas.courses import (
     TreeSubmodule,
 )
 from shared.schemas.modules import ModuleSummary
+from shared.services.changes import apply_changes, dates_in_order, with_retries
 from shared.services.lessons import visible_entries
 from shared.services.modules import in_order, learner_sees
 from shared.services.visibility import PUBLISHED, course_not_found, visible_course
 
 DEFAULT_STATUS: CourseStatus = "unpublished"
 ALIAS_ATTEMPTS = 5
-UPDATE_ATTEMPTS = 3
 ALIAS_STEM_LENGTH = 240  # leaves room for "-" and a short suffix within 255
 
 
@@ -136,40 +136,35 @@ def update_course(caller: Principal, course_id: str, changes: CourseUpdate) -> C
     """Apply the fields sent, nothing else; a concurrent update is re-read and merged, never lost."""
     repository = CourseRepository(caller.tenant_id)
     sent = changes.model_dump(exclude_unset=True)
-    for _ in range(UPDATE_ATTEMPTS):
+
+    def attempt() -> CourseOut:
         items = repository.get_with_modules(course_id)
         course = next((item for item in items if isinstance(item, CourseItem)), None)
         if course is None:
             raise course_not_found(course_id)
         previous_alias, previous_status = course.alias, course.status
-        for name, value in sent.items():
-            setattr(course, name, value)
+        apply_changes(course, sent, caller, dates_in_order)
+        modules = [item for item in items if isinstance(item, ModuleFields)]
         try:
-            check_date_order(course.start_datetime, course.end_datetime)
-        except ValueError as error:
-            raise Invalid(f"{error}.") from None
-        course.updated_by, course.updated_at = caller.user_id, utc_now()
-        try:
-            modules = [item for item in items if isinstance(item, ModuleFields)]
             repository.save(course, previous_alias, previous_status, modules)
         except AliasTaken:
             raise Conflict(f"The alias '{course.alias}' is already used by another course; choose another.") from None
-        except ConcurrentModification:
-            continue
         return CourseOut.model_validate(course)
-    raise Conflict("The course is being changed by others right now; send the update again.")
+
+    return with_retries(attempt, "course")
 
 
 def delete_course(caller: Principal, course_id: str) -> MessageResult:
     """Remove the course and everything stored under it (modules, lesson links)."""
     repository = CourseRepository(caller.tenant_id)
-    items = repository.get_collection(course_id)
-    course = next((item for item in items if isinstance(item, CourseItem)), None)
-    if course is None:
-        raise course_not_found(course_id)
-    try:
+
+    def attempt() -> None:
+        items = repository.get_collection(course_id)
+        course = next((item for item in items if isinstance(item, CourseItem)), None)
+        if course is None:
+            raise course_not_found(course_id)
         repository.delete(course, [item for item in items if item is not course])
-    except ConcurrentModification:
-        raise Conflict("The course changed while it was being deleted; send the delete again.") from None
+
+    with_retries(attempt, "course")
     metrics.add_metric(name="CourseDeleted", unit=MetricUnit.Count, value=1)
     return MessageResult(message="Course deleted successfully")

@@ -7,11 +7,11 @@ from collections.abc import Iterable
 from shared.auth import Principal
 from shared.clock import sortable_now, utc_now
 from shared.errors import Conflict, Invalid, NotFound
-from shared.repository.courses import ConcurrentModification, CourseRepository
-from shared.repository.items import LessonLinkItem, ModuleItem
+from shared.repository.courses import CourseRepository
+from shared.repository.items import LessonItem, LessonLinkItem, ModuleItem
 from shared.repository.lessons import AlreadyLinked, LessonRepository, LinkNotFound, LinkTargetGone
 from shared.repository.modules import ModuleRepository
-from shared.schemas.common import MessageResult, check_date_order
+from shared.schemas.common import MessageResult
 from shared.schemas.lessons import (
     LessonCreate,
     LessonEntry,
@@ -23,18 +23,13 @@ from shared.schemas.lessons import (
     check_marks,
     check_media_format,
 )
+from shared.services.changes import apply_changes, dates_in_order, with_retries
 from shared.services.modules import in_order, learner_sees, module_not_found
 from shared.services.visibility import PUBLISHED, course_not_found, visible_course
-
-ATTEMPTS = 3
 
 
 def lesson_not_found(lesson_id: str) -> NotFound:
     return NotFound(f"Lesson {lesson_id} not found.")
-
-
-def _invalid(error: ValueError) -> Invalid:
-    return Invalid(f"{error}.")
 
 
 def create_lesson(caller: Principal, data: LessonCreate) -> LessonOut:
@@ -52,41 +47,39 @@ def get_lesson(caller: Principal, lesson_id: str) -> LessonOut:
     return LessonOut.model_validate(lesson)
 
 
+def check_lesson(lesson: LessonItem) -> None:
+    dates_in_order(lesson)
+    check_marks(lesson.total_marks, lesson.passing_marks)
+    check_media_format(lesson.format, lesson.media_content)
+
+
 def update_lesson(caller: Principal, lesson_id: str, changes: LessonUpdate) -> LessonOut:
     """Apply the fields sent and refresh the lesson's summary on every link, in one write."""
     repository = LessonRepository(caller.tenant_id)
     sent = changes.stored_fields(sent_only=True)
-    for _ in range(ATTEMPTS):
+
+    def attempt() -> LessonOut:
         lesson, pointers = repository.get_with_pointers(lesson_id)
         if lesson is None:
             raise lesson_not_found(lesson_id)
-        for name, value in sent.items():
-            setattr(lesson, name, value)
-        try:
-            check_date_order(lesson.start_datetime, lesson.end_datetime)
-            check_marks(lesson.total_marks, lesson.passing_marks)
-            check_media_format(lesson.format, lesson.media_content)
-        except ValueError as error:
-            raise _invalid(error) from None
-        lesson.updated_by, lesson.updated_at = caller.user_id, utc_now()
-        try:
-            repository.save(lesson, pointers)
-        except ConcurrentModification:
-            continue
+        apply_changes(lesson, sent, caller, check_lesson)
+        repository.save(lesson, pointers)
         return LessonOut.model_validate(lesson)
-    raise Conflict("The lesson is being changed by others right now; send the update again.")
+
+    return with_retries(attempt, "lesson")
 
 
 def delete_lesson(caller: Principal, lesson_id: str) -> MessageResult:
     """Remove the lesson and its links in every course; learners' tracking stays."""
     repository = LessonRepository(caller.tenant_id)
-    lesson, pointers = repository.get_with_pointers(lesson_id)
-    if lesson is None:
-        raise lesson_not_found(lesson_id)
-    try:
+
+    def attempt() -> None:
+        lesson, pointers = repository.get_with_pointers(lesson_id)
+        if lesson is None:
+            raise lesson_not_found(lesson_id)
         repository.delete(lesson, pointers)
-    except ConcurrentModification:
-        raise Conflict("The lesson changed while it was being deleted; send the delete again.") from None
+
+    with_retries(attempt, "lesson")
     return MessageResult(message="Lesson deleted successfully")
 
 
@@ -94,7 +87,8 @@ def add_lesson(caller: Principal, course_id: str, module_id: str | None, data: L
     """Place a lesson in a course (module_id None) or one of its modules, with the link's settings."""
     repository = LessonRepository(caller.tenant_id)
     lesson_id = str(data.lesson_id)
-    for _ in range(ATTEMPTS):
+
+    def attempt() -> LessonLinkOut:
         lesson, course, module = repository.get_link_targets(lesson_id, course_id, module_id)
         if lesson is None:
             raise lesson_not_found(lesson_id)
@@ -109,7 +103,7 @@ def add_lesson(caller: Principal, course_id: str, module_id: str | None, data: L
         try:
             check_marks(total, passing)
         except ValueError as error:
-            raise _invalid(error) from None
+            raise Invalid(f"{error}.") from None
         link = repository.new_link(
             lesson,
             course_id,
@@ -120,16 +114,13 @@ def add_lesson(caller: Principal, course_id: str, module_id: str | None, data: L
             **data.model_dump(exclude_none=True, exclude={"lesson_id"}),
         )
         try:
-            repository.link(link, lesson, course, module)
+            repository.link(link, lesson, course, module)  # LinkTargetGone: the next read says which
         except AlreadyLinked:
             place = f"module {module_id}" if module_id else f"course {course_id}"
             raise Conflict(f"Lesson {lesson_id} is already in {place}.") from None
-        except LinkTargetGone:
-            continue  # the course or module went meanwhile: the next read says which
-        except ConcurrentModification:
-            continue
         return LessonLinkOut.model_validate(link)
-    raise Conflict(f"Lesson {lesson_id} is being changed right now; send the request again.")
+
+    return with_retries(attempt, f"lesson {lesson_id}", retry_on=(LinkTargetGone,))
 
 
 def remove_lesson(caller: Principal, course_id: str, module_id: str | None, lesson_id: str) -> MessageResult:

@@ -4,11 +4,11 @@ import uuid
 
 from shared.auth import Principal
 from shared.clock import utc_now
-from shared.errors import Conflict, Invalid, NotFound
-from shared.repository.courses import ConcurrentModification, CourseRepository
+from shared.errors import Invalid, NotFound
+from shared.repository.courses import CourseRepository
 from shared.repository.items import CourseItem, ModuleFields, ModuleItem, SubmoduleEntry
 from shared.repository.modules import ModuleRepository, ParentGone
-from shared.schemas.common import MessageResult, check_date_order
+from shared.schemas.common import MessageResult
 from shared.schemas.modules import (
     CourseModules,
     ModuleCreate,
@@ -18,10 +18,10 @@ from shared.schemas.modules import (
     ModuleWithSubmodules,
     Submodules,
 )
+from shared.services.changes import apply_changes, dates_in_order, with_retries
 from shared.services.visibility import PUBLISHED, course_not_found, visible_course
 
 DEFAULT_STATUS = "published"
-UPDATE_ATTEMPTS = 3
 
 
 def module_not_found(module_id: str) -> NotFound:
@@ -40,7 +40,8 @@ def learner_sees(caller: Principal, module: ModuleFields) -> bool:
 def create_module(caller: Principal, data: ModuleCreate) -> ModuleOut:
     """A module of a course of the tenant, or a submodule of one of its top-level modules."""
     course_id, parent_id = str(data.course_id), data.parent_id and str(data.parent_id)
-    for _ in range(UPDATE_ATTEMPTS):
+
+    def attempt() -> ModuleOut:
         items = CourseRepository(caller.tenant_id).get_with_modules(course_id)
         course = next((item for item in items if isinstance(item, CourseItem)), None)
         if course is None:
@@ -51,10 +52,8 @@ def create_module(caller: Principal, data: ModuleCreate) -> ModuleOut:
             raise Invalid(f"parentId {parent_id} is not a module of course {course_id}.")
         if parent is not None and parent.parent_id is not None:
             raise Invalid(f"Module {parent_id} is a submodule; submodules cannot have submodules (two levels).")
-        siblings = [module for module in modules if module.parent_id == parent_id]
-        ordering = (
-            data.ordering if data.ordering is not None else max((int(m.ordering) for m in siblings), default=0) + 1
-        )
+        siblings = [int(module.ordering) for module in modules if module.parent_id == parent_id]
+        ordering = data.ordering if data.ordering is not None else max(siblings, default=0) + 1
         fields = data.model_dump(exclude_none=True, exclude={"course_id", "parent_id", "ordering"})
         fields.setdefault("status", DEFAULT_STATUS)
         repository = ModuleRepository(caller.tenant_id)
@@ -68,12 +67,10 @@ def create_module(caller: Principal, data: ModuleCreate) -> ModuleOut:
             created_at=utc_now(),
             **fields,
         )
-        try:
-            repository.create(module, course, parent)
-        except ParentGone:
-            continue  # the course or parent changed meanwhile: read again and decide again
+        repository.create(module, course, parent)  # ParentGone: the course or parent changed; decide again
         return ModuleOut.model_validate(module)
-    raise Conflict(f"Course {course_id} is being changed right now; send the request again.")
+
+    return with_retries(attempt, f"course {course_id}", retry_on=(ParentGone,))
 
 
 def get_module(caller: Principal, module_id: str) -> ModuleOut:
@@ -118,35 +115,28 @@ def update_module(caller: Principal, module_id: str, changes: ModuleUpdate) -> M
     """Apply the fields sent; a concurrent change is re-read and merged, never lost."""
     repository = ModuleRepository(caller.tenant_id)
     sent = changes.model_dump(exclude_unset=True)
-    for _ in range(UPDATE_ATTEMPTS):
+
+    def attempt() -> ModuleOut:
         module = repository.get(module_id)
         if module is None:
             raise module_not_found(module_id)
-        for name, value in sent.items():
-            setattr(module, name, value)
-        try:
-            check_date_order(module.start_datetime, module.end_datetime)
-        except ValueError as error:
-            raise Invalid(f"{error}.") from None
-        module.updated_by, module.updated_at = caller.user_id, utc_now()
-        try:
-            repository.save(module)
-        except ConcurrentModification:
-            continue
+        apply_changes(module, sent, caller, dates_in_order)
+        repository.save(module)
         return ModuleOut.model_validate(module)
-    raise Conflict("The module is being changed by others right now; send the update again.")
+
+    return with_retries(attempt, "module")
 
 
 def delete_module(caller: Principal, module_id: str) -> MessageResult:
     """Remove the module, its submodules and their lesson links; lessons themselves stay."""
-    module = ModuleRepository(caller.tenant_id).get(module_id)
-    if module is None:
-        raise module_not_found(module_id)
-    collection = CourseRepository(caller.tenant_id).get_collection(module.course_id)
-    try:
-        deleted = ModuleRepository(caller.tenant_id).delete(module_id, collection)
-    except ConcurrentModification:
-        raise Conflict("The module changed while it was being deleted; send the delete again.") from None
-    if not deleted:
-        raise module_not_found(module_id)
+    repository = ModuleRepository(caller.tenant_id)
+
+    def attempt() -> None:
+        module = repository.get(module_id)
+        if module is None or not repository.delete(
+            module_id, CourseRepository(caller.tenant_id).get_collection(module.course_id)
+        ):
+            raise module_not_found(module_id)
+
+    with_retries(attempt, "module")
     return MessageResult(message="Module deleted successfully")

@@ -1,0 +1,39 @@
+"""What every partial update shares: apply the fields sent, check the result, stamp who and when,
+and retry a read-modify-write that lost a race (the write is guarded by the item's version)."""
+
+from collections.abc import Callable
+from typing import Any
+
+from shared.auth import Principal
+from shared.clock import utc_now
+from shared.errors import Conflict, Invalid
+from shared.repository.courses import ConcurrentModification
+from shared.schemas.common import check_date_order
+
+ATTEMPTS = 3
+
+
+def apply_changes(item: Any, changes: dict[str, Any], caller: Principal, check: Callable[[Any], None]) -> None:
+    """Set the sent fields on `item`; `check` (raising ValueError) sees the merged result: 400."""
+    for name, value in changes.items():
+        setattr(item, name, value)
+    try:
+        check(item)
+    except ValueError as error:
+        raise Invalid(f"{error}.") from None
+    item.updated_by, item.updated_at = caller.user_id, utc_now()
+
+
+def with_retries[T](attempt: Callable[[], T], what: str, retry_on: tuple[type[Exception], ...] = ()) -> T:
+    """Run `attempt` (a read then a guarded write) again when another writer got there first."""
+    retryable: tuple[type[Exception], ...] = (ConcurrentModification, *retry_on)
+    for _ in range(ATTEMPTS):
+        try:
+            return attempt()
+        except retryable:
+            continue
+    raise Conflict(f"The {what} is being changed by others right now; send the request again.")
+
+
+def dates_in_order(item: Any) -> None:
+    check_date_order(item.start_datetime, item.end_datetime)
