@@ -90,11 +90,9 @@ def list_course_modules(caller: Principal, course_id: str, include_submodules: b
         return CourseModules(modules=[ModuleSummary.model_validate(module) for module in top_level])
     return CourseModules(
         modules=[
-            ModuleWithSubmodules.model_validate(
-                {
-                    **ModuleSummary.model_validate(module).model_dump(),
-                    "sub_modules": [m for m in modules if m.parent_id == module.module_id],
-                }
+            ModuleWithSubmodules(
+                **ModuleSummary.model_validate(module).model_dump(),
+                sub_modules=[ModuleSummary.model_validate(m) for m in modules if m.parent_id == module.module_id],
             )
             for module in top_level
         ]
