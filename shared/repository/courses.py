@@ -61,7 +61,7 @@ def link_pointer(keys: Keys, link: LessonLinkItem) -> LinkPointer:
 
 
 def copy_course_status(writes: Transaction, module: ModuleFields, status: str) -> None:
-    writes.update(module, [type(module).course_status.set(status)], versioned=False)
+    writes.update(module, [type(module).course_status.set(status)])
 
 
 class CourseRepository:
@@ -106,18 +106,17 @@ class CourseRepository:
                 raise AliasTaken(course.alias) from cancelled
             raise concurrent_change(cancelled, course.course_id)  # noqa: B904 - chained implicitly
 
-    def save(
-        self, course: CourseItem, previous_alias: str, previous_status: str, modules: Sequence[ModuleFields]
-    ) -> None:
-        """Write a changed course, guarded by its version. A new alias moves its claim and a new
-        status is copied to the course's modules, in the same transaction while it fits (then in
-        further transactions, stated in docs/DATA-MODEL.md)."""
-        copies = list(modules) if course.status != previous_status else []
+    def save(self, course: CourseItem, previous_alias: str, modules: Sequence[ModuleFields]) -> None:
+        """Write a changed course, guarded by its version. A new alias moves its claim, and the
+        course's status is copied to every module whose copy differs, in the same transaction
+        while it fits (then in further ones: docs/DATA-MODEL.md). The copies are versioned
+        writes, so a module edited meanwhile makes the whole update read again."""
+        copies = [module for module in modules if module.course_status != course.status]
+        room = 100 - COURSE_UPDATE_WRITES
         try:
             if course.alias == previous_alias and not copies:
                 course.save()
                 return
-            room = 100 - COURSE_UPDATE_WRITES
             with transaction() as writes:
                 writes.save(course, name="course")
                 if course.alias != previous_alias:
@@ -126,6 +125,9 @@ class CourseRepository:
                     writes.delete(self._claim(previous_alias, course.course_id))
                 for module in copies[:room]:
                     copy_course_status(writes, module, course.status)
+            write_in_transactions(
+                lambda writes, module: copy_course_status(writes, module, course.status), copies[room:]
+            )
         except PutError as error:
             if error.cause_response_code == "ConditionalCheckFailedException":
                 raise ConcurrentModification(course.course_id) from error
@@ -133,8 +135,9 @@ class CourseRepository:
         except Cancelled as cancelled:
             if cancelled.failed("alias"):
                 raise AliasTaken(course.alias) from cancelled
-            raise concurrent_change(cancelled, course.course_id, "course")  # noqa: B904
-        write_in_transactions(lambda writes, module: copy_course_status(writes, module, course.status), copies[room:])
+            # The course or a module changed meanwhile (a version check failed): reading again
+            # and saving again copies whatever is still stale.
+            raise ConcurrentModification(course.course_id) from cancelled
 
     def find(self, condition: Condition | None) -> list[CourseItem]:
         """The tenant's courses matching `condition`, newest first: one Query, more only past 1 MB."""

@@ -50,11 +50,9 @@ class ModuleRepository:
         return SubmoduleEntry(
             module.pk,
             self.keys.child_sk(parent_id, module.module_id),
-            **{
-                **fields,
-                "gsi2pk": self.keys.module_lookup(parent_id),
-                "gsi2sk": f"{CHILD_PREFIX}{int(module.ordering):010d}#{module.created_at}#{module.module_id}",
-            },
+            **fields,
+            gsi2pk=self.keys.module_lookup(parent_id),
+            gsi2sk=f"{CHILD_PREFIX}{int(module.ordering):010d}#{module.created_at}#{module.module_id}",
         )
 
     def _lookup(self, module_id: str, sort_key_condition: Any = None) -> list[LmsItem]:

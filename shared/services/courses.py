@@ -142,11 +142,11 @@ def update_course(caller: Principal, course_id: str, changes: CourseUpdate) -> C
         course = next((item for item in items if isinstance(item, CourseItem)), None)
         if course is None:
             raise course_not_found(course_id)
-        previous_alias, previous_status = course.alias, course.status
+        previous_alias = course.alias
         apply_changes(course, sent, caller, dates_in_order)
         modules = [item for item in items if isinstance(item, ModuleFields)]
         try:
-            repository.save(course, previous_alias, previous_status, modules)
+            repository.save(course, previous_alias, modules)
         except AliasTaken:
             raise Conflict(f"The alias '{course.alias}' is already used by another course; choose another.") from None
         return CourseOut.model_validate(course)
