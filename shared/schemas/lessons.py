@@ -82,12 +82,12 @@ def check_media_format(lesson_format: str | None, media: dict[str, Any] | None) 
         raise ValueError(f"mediaContent.format ({media_format}) must match the lesson's format ({lesson_format})")
 
 
-class LessonFieldsIn(RequestModel):
-    alias: Slug | None = None
-    description: LongText | None = None
+class LessonSettings(RequestModel):
+    """What a lesson sets for itself and a link may set again for one course (BEHAVIOUR.md)."""
+
+    status: LessonStatus | None = None
     start_datetime: Timestamp | None = None
     end_datetime: Timestamp | None = None
-    storage: Storage | None = None
     no_of_attempts: Attempts | None = None
     attempts_grade: AttemptsGrade | None = None
     eligibility_criteria: TextOrJsonObject | None = None
@@ -95,8 +95,13 @@ class LessonFieldsIn(RequestModel):
     resume: FormBool | None = None
     total_marks: Marks | None = None
     passing_marks: Marks | None = None
-    status: LessonStatus | None = None
     params: JsonObject | None = None
+
+
+class LessonFieldsIn(LessonSettings):
+    alias: Slug | None = None
+    description: LongText | None = None
+    storage: Storage | None = None
     media_content: MediaContentIn | None = None
 
     def stored_fields(self, *, sent_only: bool) -> dict[str, Any]:
@@ -135,24 +140,13 @@ class LessonUpdate(LessonFieldsIn):
         return reject_nulls(data, names)
 
 
-class LessonLinkCreate(RequestModel):
+class LessonLinkCreate(LessonSettings):
     """`POST /api/courses/{courseId}/modules/{moduleId}/lessons`: the lesson and the link's own
     settings, each overriding the lesson's for this course when set."""
 
     lesson_id: UUID
     free_lesson: FormBool = False
     consider_for_passing: FormBool = True
-    status: LessonStatus | None = None
-    start_datetime: Timestamp | None = None
-    end_datetime: Timestamp | None = None
-    no_of_attempts: Attempts | None = None
-    attempts_grade: AttemptsGrade | None = None
-    eligibility_criteria: TextOrJsonObject | None = None
-    ideal_time: Minutes | None = None
-    resume: FormBool | None = None
-    total_marks: Marks | None = None
-    passing_marks: Marks | None = None
-    params: JsonObject | None = None
 
     @model_validator(mode="after")
     def _dates_in_order(self) -> Self:
