@@ -5,8 +5,12 @@ import uuid
 
 import pytest
 
-from shared.repository.courses import CourseRepository
+from shared.clock import sortable_now, utc_now
+from shared.repository.base import LmsItem
+from shared.repository.courses import CourseRepository, link_pointer
+from shared.repository.lessons import LessonRepository
 from shared.repository.metering import RequestCounter
+from shared.repository.modules import ModuleRepository
 from tests.support.api import Api
 
 
@@ -167,3 +171,28 @@ def test_a_course_delete_past_one_transaction_deletes_the_rest_in_batches_first(
     assert CourseRepository(api.tenant).get_collection(course_id) == []
     for lesson_id in lesson_ids[:3]:
         assert api.call("PUT", f"/api/lessons/{lesson_id}", json_body={"title": "still here"}).status == 200
+
+
+def test_a_lesson_linked_past_one_transaction_refreshes_every_copy(api):
+    """120 links: the lesson and 99 copies in one transaction, the other 21 in a second."""
+    course_id = api.create_course(status="published")["courseId"]
+    lesson = api.create_lesson(title="Before")
+    keys, lessons = CourseRepository(api.tenant).keys, LessonRepository(api.tenant)
+    stored = lessons.get(lesson["lessonId"])
+    with LmsItem.batch_write() as batch:
+        for index in range(120):
+            module = ModuleRepository(api.tenant).new_module(
+                course_id, str(uuid.uuid4()), title=f"M{index}", ordering=index, status="published",
+                course_status="published", created_by=api.user, created_at=utc_now(),
+            )  # fmt: skip
+            link = lessons.new_link(
+                stored, course_id, module.module_id, sortable_now(), created_by=api.user, created_at=utc_now()
+            )
+            for item in (module, link, link_pointer(keys, link)):
+                batch.save(item)
+
+    status, operations = requests_made(api, "PUT", f"/api/lessons/{lesson['lessonId']}", json_body={"title": "After"})
+
+    assert (status, operations) == (200, ["Query", "TransactWriteItems", "TransactWriteItems"])
+    titles = [entry["title"] for entry in api.call("GET", f"/api/courses/{course_id}/lessons").result["lessons"]]
+    assert titles == ["After"] * 120
