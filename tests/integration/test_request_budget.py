@@ -179,6 +179,7 @@ def test_a_lesson_linked_past_one_transaction_refreshes_every_copy(api):
     lesson = api.create_lesson(title="Before")
     keys, lessons = CourseRepository(api.tenant).keys, LessonRepository(api.tenant)
     stored = lessons.get(lesson["lessonId"])
+    assert stored is not None
     with LmsItem.batch_write() as batch:
         for index in range(120):
             module = ModuleRepository(api.tenant).new_module(
