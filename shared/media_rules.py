@@ -60,18 +60,23 @@ def recognised_types(head: bytes) -> set[str]:
 
 
 def check_file(media_format: str, content_type: str, size: int, head: bytes) -> None:
-    """Refuse a file whose format is not a file format, whose declared type is not accepted for
-    it, whose size is out of range, or whose bytes are not what it declares."""
-    rule = FILE_RULES.get(media_format)
-    if rule is None:
-        raise RejectedFile(f"A {media_format} has no file; send its source URL instead.")
-    if content_type not in rule.content_types:
-        accepted = ", ".join(sorted(rule.content_types))
-        raise RejectedFile(f"A {media_format} must be one of {accepted}, not {content_type}.")
-    if size <= 0 or size > rule.max_size:
-        raise RejectedFile(f"A {media_format} must be 1 byte to {rule.max_size // MB} MB; this one is {size} bytes.")
+    """Refuse a file that breaks `check_declared` or whose bytes are not what it declares."""
+    check_declared(media_format, content_type, size)
     if content_type not in recognised_types(head):
         raise RejectedFile(f"The file's content is not {content_type}, as it was declared.")
+
+
+def check_declared(media_format: str, content_type: str, size: int) -> None:
+    """Refuse a format that has no file, a type not accepted for it, or a size out of range."""
+    rule = FILE_RULES.get(media_format)
+    if rule is None:
+        raise RejectedFile(f"Media of format {media_format} has no file; send its source URL instead.")
+    if content_type not in rule.content_types:
+        accepted = ", ".join(sorted(rule.content_types))
+        raise RejectedFile(f"Files of format {media_format} must be one of {accepted}, not {content_type}.")
+    if size <= 0 or size > rule.max_size:
+        limit = rule.max_size // MB
+        raise RejectedFile(f"Files of format {media_format} must be 1 byte to {limit} MB; this one is {size} bytes.")
 
 
 def clean_filename(name: str) -> str:

@@ -11,9 +11,11 @@ import boto3
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 from moto import mock_aws
+from moto.server import ThreadedMotoServer
 
 from local import issuer, template
 from local.stack import LOCAL_REGION, LOCAL_TABLE, FunctionHost, jwks_url, serve_jwks
+from shared import storage
 from shared.repository.base import reset_connections
 from tests.support.api import Api
 from tests.support.dynamodb_local import DynamoDBLocal
@@ -51,20 +53,42 @@ def environment(signing_key: rsa.RSAPrivateKey) -> Iterator[str]:
     os.environ.update(saved)
 
 
+def reset_aws_clients() -> None:
+    """Make the next request build its clients from the environment again."""
+    reset_connections()
+    storage.s3.cache_clear()
+
+
+def create_bucket(endpoint: str | None) -> None:
+    boto3.client("s3", endpoint_url=endpoint, region_name=LOCAL_REGION).create_bucket(
+        Bucket=TEST_ENVIRONMENT["MEDIA_BUCKET"]
+    )
+
+
 @pytest.fixture(scope="session", params=["moto", "dynamodb-local"])
 def backend(request: pytest.FixtureRequest) -> Iterator[str | None]:
     """The engine, moto then DynamoDB Local: every integration test runs on both. Yields the
-    DynamoDB endpoint (None for moto, which intercepts the SDK in-process)."""
+    DynamoDB endpoint (None for moto, which intercepts the SDK in-process). S3 is moto's in both:
+    in-process, or a moto server on a free port beside DynamoDB Local."""
     if request.param == "moto":
         with mock_aws():
+            reset_aws_clients()
+            create_bucket(None)
             yield None
         return
-    engine = DynamoDBLocal()
-    os.environ["DYNAMODB_ENDPOINT"] = engine.endpoint
+    engine, s3_server = DynamoDBLocal(), ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    s3_server.start()
+    host, port = s3_server.get_host_and_port()
+    os.environ.update(DYNAMODB_ENDPOINT=engine.endpoint, S3_ENDPOINT=f"http://{host}:{port}")
+    reset_aws_clients()
     try:
+        create_bucket(os.environ["S3_ENDPOINT"])
         yield engine.endpoint
     finally:
         os.environ.pop("DYNAMODB_ENDPOINT", None)
+        os.environ.pop("S3_ENDPOINT", None)
+        reset_aws_clients()
+        s3_server.stop()
         engine.stop()
 
 
@@ -76,11 +100,11 @@ def table(backend: str | None) -> Iterator[str]:
     client = boto3.client("dynamodb", endpoint_url=backend, region_name=LOCAL_REGION)
     client.create_table(TableName=name, **template.table_definition())
     os.environ["TABLE_NAME"] = name
-    reset_connections()
+    reset_aws_clients()
     yield name
     client.delete_table(TableName=name)
     os.environ["TABLE_NAME"] = LOCAL_TABLE
-    reset_connections()
+    reset_aws_clients()
 
 
 @pytest.fixture(scope="session")

@@ -12,6 +12,8 @@ from shared.repository.base import LmsItem, tenant_key
 COURSE_SK = "#COURSE"
 ALIAS_SK = "#ALIAS"
 LESSON_SK = "#LESSON"
+MEDIA_SK = "#MEDIA"
+FILE_PREFIX = "FILE#"
 MODULE_PREFIX = "#MODULE#"
 CHILD_PREFIX = "CHILD#"
 LINK_PREFIX = "LINK#"
@@ -41,6 +43,10 @@ class Keys:
     def lesson(self, lesson_id: str) -> str:
         return tenant_key(self.tenant_id, "LESSON", lesson_id)
 
+    def media(self, media_id: str) -> str:
+        """The media record, and in LookupIndex the partition of everything that uses it."""
+        return tenant_key(self.tenant_id, "MEDIA", media_id)
+
     @staticmethod
     def module_sk(module_id: str) -> str:
         return f"{MODULE_PREFIX}{module_id}"
@@ -52,6 +58,10 @@ class Keys:
     @staticmethod
     def link_sk(module_id: str | None, lesson_id: str) -> str:
         return f"{LINK_PREFIX}{module_id or COURSE_LEVEL}#{lesson_id}"
+
+    @staticmethod
+    def file_sk(media_id: str) -> str:
+        return f"{FILE_PREFIX}{media_id}"
 
     @staticmethod
     def pointer_sk(course_id: str, module_id: str | None) -> str:
@@ -183,3 +193,40 @@ class LinkPointer(LmsItem, discriminator="lesson_link_pointer"):
 
     course_id = UnicodeAttribute()
     module_id = UnicodeAttribute(null=True)
+
+
+class MediaItem(LmsItem, discriminator="media"):
+    """PK `T#…#MEDIA#<id>`, SK `#MEDIA`; it also heads its LookupIndex partition, where what uses
+    it (lesson attachments) is listed, so a delete sees every use in one Query."""
+
+    media_id = UnicodeAttribute()
+    tenant_id = UnicodeAttribute()
+    format = UnicodeAttribute()
+    sub_format = UnicodeAttribute(null=True)
+    org_filename = UnicodeAttribute(null=True)
+    content_type = UnicodeAttribute(null=True)
+    size = NumberAttribute(null=True)
+    checksum = UnicodeAttribute(null=True)
+    path = UnicodeAttribute(null=True)  # the object key, for stored files
+    storage = UnicodeAttribute()  # where the bytes are: s3 or external
+    source = UnicodeAttribute(null=True)
+    params = JSONAttribute(null=True)
+    status = UnicodeAttribute()  # pending, uploaded, rejected; linked for an external source
+    rejection = UnicodeAttribute(null=True)
+    expires_at = NumberAttribute(null=True, attr_name="expiresAt")  # TTL while pending
+    created_by = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+    updated_by = UnicodeAttribute(null=True)
+    updated_at = UnicodeAttribute(null=True)
+    version = VersionAttribute()
+
+
+class FileAssociation(LmsItem, discriminator="lesson_file"):
+    """A media file attached to a lesson (`filesId`): PK the lesson, SK `FILE#<media>`; listed in
+    the media's LookupIndex partition too."""
+
+    files_id = UnicodeAttribute()
+    lesson_id = UnicodeAttribute()
+    media_id = UnicodeAttribute()
+    created_by = UnicodeAttribute()
+    created_at = UnicodeAttribute()

@@ -7,6 +7,7 @@ and nothing looser: a form's "false" is False, "yes" is an error.
 import json
 from datetime import UTC, datetime
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 from pydantic.alias_generators import to_camel
@@ -96,6 +97,15 @@ def _check_text_or_object(value: str | dict[str, Any]) -> str | dict[str, Any]:
     return value
 
 
+def _http_url(value: Any) -> Any:
+    if isinstance(value, str):
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError("must be an http(s) URL such as https://youtube.com/watch?v=example")
+    return value
+
+
+SourceUrl = Annotated[str, StringConstraints(max_length=2048), BeforeValidator(_http_url)]
 FormBool = Annotated[bool, BeforeValidator(_parse_bool)]
 Timestamp = Annotated[str, BeforeValidator(_parse_timestamp)]
 JsonObject = Annotated[dict[str, Any], BeforeValidator(_json_object)]

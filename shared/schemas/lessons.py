@@ -2,7 +2,6 @@
 
 import json
 from typing import Annotated, Any, Literal, Self
-from urllib.parse import urlsplit
 from uuid import UUID
 
 from pydantic import BeforeValidator, ConfigDict, Field, StringConstraints, model_validator
@@ -14,6 +13,7 @@ from shared.schemas.common import (
     RequestModel,
     ResponseModel,
     Slug,
+    SourceUrl,
     TextOrJsonObject,
     Timestamp,
     Title,
@@ -32,14 +32,6 @@ def _grade(value: Any) -> Any:
     return _GRADE_SHORT_FORMS.get(value, value) if isinstance(value, str) else value
 
 
-def _http_url(value: Any) -> Any:
-    if isinstance(value, str):
-        parts = urlsplit(value)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise ValueError("must be an http(s) URL such as https://youtube.com/watch?v=example")
-    return value
-
-
 def _json_text(value: Any) -> Any:
     if isinstance(value, str):  # a form sends JSON as text
         try:
@@ -53,7 +45,6 @@ AttemptsGrade = Annotated[AttemptsGradeName, BeforeValidator(_grade)]
 Attempts = Annotated[int, Field(ge=0, le=1000)]  # 0: unlimited
 Marks = Annotated[int, Field(ge=0, le=1_000_000)]
 Minutes = Annotated[int, Field(ge=0, le=100_000)]
-SourceUrl = Annotated[str, StringConstraints(max_length=2048), BeforeValidator(_http_url)]
 
 
 class MediaContent(RequestModel):

@@ -1,7 +1,7 @@
 """Every file in events/ replays through its function's handler, so the fixtures never rot.
 
 A file's `<token>` becomes a fresh admin token; the ids the files use (a course, a module in it,
-a lesson placed in that module) are seeded first in the caller's tenant."""
+a lesson placed in that module, a media record) are seeded first in the caller's tenant."""
 
 import json
 from pathlib import Path
@@ -11,8 +11,10 @@ import pytest
 from local import template
 from local.template import ROOT
 from shared.clock import sortable_now, utc_now
+from shared.media_rules import object_key
 from shared.repository.courses import CourseRepository
 from shared.repository.lessons import LessonRepository
+from shared.repository.media import MediaRepository
 from shared.repository.modules import ModuleRepository
 from tests.support.api import Api, route_for
 
@@ -20,6 +22,7 @@ EVENT_FILES = sorted((ROOT / "events").rglob("*.json"))
 COURSE_ID = "3fa85f64-5717-4562-b3fc-2c963f66afa6"
 MODULE_ID = "7c9e6679-7425-40de-944b-e07fc1f90ae7"
 LESSON_ID = "9b2d4f1e-2c3a-4b5d-8e6f-1a2b3c4d5e6f"
+MEDIA_ID = "c56a4180-65aa-42ec-a945-5fd21dec0538"
 
 
 def seed(api: Api) -> None:
@@ -39,6 +42,9 @@ def seed(api: Api) -> None:
     )
     lessons.create(lesson)
     lessons.link(lessons.new_link(lesson, COURSE_ID, MODULE_ID, sortable_now(), **made), lesson, course, module)
+    media = MediaRepository(api.tenant)
+    key = object_key(api.tenant, MEDIA_ID)
+    media.create(media.new_media(MEDIA_ID, format="image", storage="s3", path=key, status="uploaded", **made))
 
 
 def test_there_is_an_event_for_every_route():

@@ -1,0 +1,94 @@
+"""Media records and their attachments to lessons."""
+
+from typing import Any
+
+from shared.repository.base import Cancelled, LmsItem, delete_with_children, transaction
+from shared.repository.courses import concurrent_change
+from shared.repository.items import LESSON_SK, MEDIA_SK, FileAssociation, Keys, LessonItem, MediaItem
+
+
+class AlreadyAttached(Exception):
+    """The media is attached to that lesson already."""
+
+
+class AttachTargetGone(Exception):
+    """The lesson or the media disappeared while the attachment was written."""
+
+
+class MediaRepository:
+    """Media storage for one tenant."""
+
+    def __init__(self, tenant_id: str) -> None:
+        self.keys = Keys(tenant_id)
+
+    def new_media(self, media_id: str, **fields: Any) -> MediaItem:
+        media_key = self.keys.media(media_id)
+        return MediaItem(
+            media_key,
+            MEDIA_SK,
+            media_id=media_id,
+            tenant_id=self.keys.tenant_id,
+            gsi2pk=media_key,
+            gsi2sk=MEDIA_SK,
+            **fields,
+        )
+
+    def create(self, media: MediaItem) -> None:
+        media.save(condition=MediaItem.pk.does_not_exist())
+
+    def get(self, media_id: str) -> MediaItem | None:
+        """The record, by a strongly consistent GetItem."""
+        try:
+            return MediaItem.get(self.keys.media(media_id), MEDIA_SK, consistent_read=True)
+        except MediaItem.DoesNotExist:
+            return None
+
+    def get_with_uses(self, media_id: str) -> tuple[MediaItem | None, list[FileAssociation]]:
+        """The record and every lesson attachment of it: one Query of its LookupIndex partition."""
+        found = list(LmsItem.lookup_index.query(self.keys.media(media_id)))
+        media = next((item for item in found if isinstance(item, MediaItem)), None)
+        return media, [item for item in found if isinstance(item, FileAssociation)]
+
+    def get_attach_targets(self, lesson_id: str, media_id: str) -> tuple[LessonItem | None, MediaItem | None]:
+        """The lesson and the media record in one BatchGetItem."""
+        keys = [(self.keys.lesson(lesson_id), LESSON_SK), (self.keys.media(media_id), MEDIA_SK)]
+        found = list(LmsItem.batch_get(keys, consistent_read=True))
+        return (
+            next((item for item in found if isinstance(item, LessonItem)), None),
+            next((item for item in found if isinstance(item, MediaItem)), None),
+        )
+
+    def new_attachment(self, lesson_id: str, media_id: str, files_id: str, **fields: Any) -> FileAssociation:
+        return FileAssociation(
+            self.keys.lesson(lesson_id),
+            self.keys.file_sk(media_id),
+            files_id=files_id,
+            lesson_id=lesson_id,
+            media_id=media_id,
+            gsi2pk=self.keys.media(media_id),
+            gsi2sk=self.keys.file_sk(lesson_id),
+            **fields,
+        )
+
+    def attach(self, attachment: FileAssociation) -> None:
+        """Write the attachment while lesson and media exist; AlreadyAttached for a repeat."""
+        lesson_key = (self.keys.lesson(attachment.lesson_id), LESSON_SK)
+        media_key = (self.keys.media(attachment.media_id), MEDIA_SK)
+        try:
+            with transaction() as writes:
+                writes.save(attachment, condition=FileAssociation.pk.does_not_exist(), name="attachment")
+                writes.check(LessonItem, lesson_key, LessonItem.pk.exists(), name="lesson")
+                writes.check(MediaItem, media_key, MediaItem.pk.exists(), name="media")
+        except Cancelled as cancelled:
+            if cancelled.failed("attachment"):
+                raise AlreadyAttached(attachment.media_id) from cancelled
+            if cancelled.failed("lesson") or cancelled.failed("media"):
+                raise AttachTargetGone(attachment.media_id) from cancelled
+            raise
+
+    def delete(self, media: MediaItem, attachments: list[FileAssociation]) -> None:
+        """Remove the record and its attachments (the caller removes the object)."""
+        try:
+            delete_with_children(media, MediaItem.pk.exists(), attachments)
+        except Cancelled as cancelled:
+            raise concurrent_change(cancelled, media.media_id, "head")  # noqa: B904 - chained implicitly

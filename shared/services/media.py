@@ -1,0 +1,159 @@
+"""Media rules (BEHAVIOUR.md: Media): uploads checked by their bytes before anything is kept,
+presigned uploads for large files, external sources, downloads and lesson attachments."""
+
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from aws_lambda_powertools.event_handler.openapi.params import UploadFile
+from aws_lambda_powertools.metrics import MetricUnit
+
+from shared import storage
+from shared.auth import Principal
+from shared.clock import utc_now
+from shared.errors import Conflict, Invalid, NotFound, PayloadTooLarge
+from shared.media_rules import (
+    INLINE_UPLOAD_LIMIT,
+    SNIFF_BYTES,
+    RejectedFile,
+    check_declared,
+    check_file,
+    clean_filename,
+    object_key,
+)
+from shared.observability import metrics
+from shared.repository.items import MediaItem
+from shared.repository.media import AlreadyAttached, AttachTargetGone, MediaRepository
+from shared.schemas.common import MessageResult
+from shared.schemas.media import AttachmentOut, MediaCreate, MediaOut, UploadOut
+from shared.services.changes import with_retries
+from shared.services.lessons import lesson_not_found
+
+# A record still pending a day after its upload URL expired is removed by DynamoDB's TTL.
+PENDING_LIFETIME_SECONDS = int(storage.UPLOAD_WINDOW.total_seconds()) + 24 * 3600
+
+
+def media_not_found(media_id: str) -> NotFound:
+    return NotFound(f"Media {media_id} not found.")
+
+
+@contextmanager
+def refused_as_invalid() -> Iterator[None]:
+    """A file the rules refuse is the client's mistake: 400 with the rule's sentence."""
+    try:
+        yield
+    except RejectedFile as error:
+        raise Invalid(str(error)) from None
+
+
+def create_media(caller: Principal, data: MediaCreate) -> MediaOut:
+    """A file stored now (form, up to 4 MB), an external source, or a pending record with a
+    presigned upload (JSON metadata): the bucket registers the upload when it lands."""
+    repository = MediaRepository(caller.tenant_id)
+    media_id = str(uuid.uuid4())
+    fields = {
+        **data.model_dump(exclude_none=True, exclude={"file", "storage"}),
+        "created_by": caller.user_id,
+        "created_at": utc_now(),
+    }
+    if data.source:
+        media = repository.new_media(media_id, storage="external", status="linked", **fields)
+    elif data.file is None:
+        media = _pending(repository, caller, media_id, fields)
+    else:
+        media = _stored(repository, caller, media_id, data.file, fields)
+    repository.create(media)
+    out = MediaOut.model_validate(media)
+    if media.status == "pending":
+        upload = storage.presigned_upload(media.path or "", media.content_type or "", int(media.size or 0))
+        out = out.model_copy(update={"upload": UploadOut.model_validate(upload)})
+    return out
+
+
+def _pending(repository: MediaRepository, caller: Principal, media_id: str, fields: dict[str, Any]) -> MediaItem:
+    """A record awaiting its upload through a presigned POST (expiring with the URL's window)."""
+    with refused_as_invalid():
+        check_declared(fields["format"], fields["content_type"], fields["size"])
+    key = object_key(caller.tenant_id, media_id)
+    expires_at = int(time.time()) + PENDING_LIFETIME_SECONDS
+    return repository.new_media(media_id, storage="s3", path=key, status="pending", expires_at=expires_at, **fields)
+
+
+def _stored(
+    repository: MediaRepository, caller: Principal, media_id: str, file: UploadFile, fields: dict[str, Any]
+) -> MediaItem:
+    """A file sent in the form: checked by its bytes, then written to the bucket."""
+    content = file.content
+    if len(content) > INLINE_UPLOAD_LIMIT:
+        raise PayloadTooLarge(
+            "Files over 4 MB cannot be sent inline: send format, orgFilename, contentType and size as JSON "
+            "to get a presigned upload URL."
+        )
+    content_type = (file.content_type or "application/octet-stream").split(";")[0].strip().lower()
+    with refused_as_invalid():
+        check_file(fields["format"], content_type, len(content), content[:SNIFF_BYTES])
+    key = object_key(caller.tenant_id, media_id)
+    checksum = storage.put_object(key, content, content_type)
+    metrics.add_metric(name="MediaUploaded", unit=MetricUnit.Count, value=1)
+    return repository.new_media(
+        media_id,
+        storage="s3",
+        path=key,
+        status="uploaded",
+        size=len(content),
+        checksum=checksum,
+        **{"org_filename": clean_filename(file.filename or "file"), **fields, "content_type": content_type},
+    )
+
+
+def get_media(caller: Principal, media_id: str) -> MediaOut:
+    """The record, with a short-lived download URL for a stored file (staff; learners get theirs
+    by enrollment, with the enrollments issue)."""
+    media = MediaRepository(caller.tenant_id).get(media_id)
+    if media is None:
+        raise media_not_found(media_id)
+    out = MediaOut.model_validate(media)
+    if caller.is_staff and media.status == "uploaded" and media.path:
+        out = out.model_copy(update={"download_url": storage.download_url(media.path, media.org_filename)})
+    return out
+
+
+def delete_media(caller: Principal, media_id: str) -> MessageResult:
+    """Remove the record, its lesson attachments, then the stored object."""
+    repository = MediaRepository(caller.tenant_id)
+
+    def attempt() -> str | None:
+        media, attachments = repository.get_with_uses(media_id)
+        if media is None:
+            raise media_not_found(media_id)
+        repository.delete(media, attachments)
+        return media.path
+
+    path = with_retries(attempt, "media")
+    if path:
+        storage.delete_object(path)
+    return MessageResult(message="Media deleted successfully")
+
+
+def attach_media(caller: Principal, lesson_id: str, media_id: str) -> AttachmentOut:
+    """Attach a media file to a lesson (`filesId`); never the lesson's main media."""
+    repository = MediaRepository(caller.tenant_id)
+
+    def attempt() -> AttachmentOut:
+        lesson, media = repository.get_attach_targets(lesson_id, media_id)
+        if lesson is None:
+            raise lesson_not_found(lesson_id)
+        if media is None:
+            raise media_not_found(media_id)
+        attachment = repository.new_attachment(
+            lesson_id, media_id, str(uuid.uuid4()), created_by=caller.user_id, created_at=utc_now()
+        )
+        try:
+            repository.attach(attachment)
+        except AlreadyAttached:
+            raise Conflict(f"Media {media_id} is already attached to lesson {lesson_id}.") from None
+        return AttachmentOut.model_validate(attachment)
+
+    return with_retries(attempt, f"lesson {lesson_id}", retry_on=(AttachTargetGone,))
