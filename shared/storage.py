@@ -70,3 +70,25 @@ def put_object(key: str, body: bytes, content_type: str) -> str:
 
 def delete_object(key: str) -> None:
     s3().delete_object(Bucket=get_settings().media_bucket, Key=key)
+
+
+@dataclass(frozen=True)
+class StoredObject:
+    size: int
+    etag: str
+    head: bytes  # the first bytes, enough to recognise the type
+
+
+def inspect_object(key: str, head_bytes: int) -> StoredObject | None:
+    """Size, ETag and first bytes of an object (None when it is not there): two requests,
+    whatever the object's size."""
+    client, bucket = s3(), get_settings().media_bucket
+    try:
+        described = client.head_object(Bucket=bucket, Key=key)
+    except client.exceptions.ClientError as error:
+        if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+            return None
+        raise
+    size = int(described["ContentLength"])
+    head = client.get_object(Bucket=bucket, Key=key, Range=f"bytes=0-{head_bytes - 1}")["Body"].read() if size else b""
+    return StoredObject(size, described["ETag"].strip('"'), head)

@@ -212,7 +212,7 @@ class MediaItem(LmsItem, discriminator="media"):
     source = UnicodeAttribute(null=True)
     params = JSONAttribute(null=True)
     status = UnicodeAttribute()  # pending, uploaded, rejected; linked for an external source
-    rejection = UnicodeAttribute(null=True)
+    reason = UnicodeAttribute(null=True)  # why an upload was rejected
     expires_at = NumberAttribute(null=True, attr_name="expiresAt")  # TTL while pending
     created_by = UnicodeAttribute()
     created_at = UnicodeAttribute()

@@ -2,6 +2,8 @@
 
 from typing import Any
 
+from pynamodb.exceptions import UpdateError
+
 from shared.repository.base import Cancelled, LmsItem, delete_with_children, transaction
 from shared.repository.courses import concurrent_change
 from shared.repository.items import LESSON_SK, MEDIA_SK, FileAssociation, Keys, LessonItem, MediaItem
@@ -9,6 +11,10 @@ from shared.repository.items import LESSON_SK, MEDIA_SK, FileAssociation, Keys, 
 
 class AlreadyAttached(Exception):
     """The media is attached to that lesson already."""
+
+
+class NotPending(Exception):
+    """The media record is no longer pending (registered already, or gone)."""
 
 
 class AttachTargetGone(Exception):
@@ -42,6 +48,21 @@ class MediaRepository:
             return MediaItem.get(self.keys.media(media_id), MEDIA_SK, consistent_read=True)
         except MediaItem.DoesNotExist:
             return None
+
+    @staticmethod
+    def settle(media: MediaItem, status: str, **fields: object) -> None:
+        """Move a pending record to `status` with `fields` (and out of the TTL), once only."""
+        actions = [getattr(MediaItem, name).set(value) for name, value in fields.items() if value is not None]
+        try:
+            media.update(
+                actions=[MediaItem.status.set(status), MediaItem.expires_at.remove(), *actions],
+                condition=MediaItem.status == "pending",
+                add_version_condition=False,
+            )
+        except UpdateError as error:
+            if error.cause_response_code == "ConditionalCheckFailedException":
+                raise NotPending(media.media_id) from error
+            raise
 
     def get_with_uses(self, media_id: str) -> tuple[MediaItem | None, list[FileAssociation]]:
         """The record and every lesson attachment of it: one Query of its LookupIndex partition."""

@@ -1,14 +1,18 @@
 """Every file in events/ replays through its function's handler, so the fixtures never rot.
 
-A file's `<token>` becomes a fresh admin token; the ids the files use (a course, a module in it,
+A file's `<token>` becomes a fresh admin token (`<tenant>` and `<bucket>` in the S3 event, the
+caller's tenant and the test bucket); the ids the files use (a course, a module in it,
 a lesson placed in that module, a media record) are seeded first in the caller's tenant."""
 
 import json
 from pathlib import Path
+from urllib.parse import quote
 
+import boto3
 import pytest
 
 from local import template
+from local.stack import LOCAL_REGION
 from local.template import ROOT
 from shared.clock import sortable_now, utc_now
 from shared.media_rules import object_key
@@ -16,9 +20,12 @@ from shared.repository.courses import CourseRepository
 from shared.repository.lessons import LessonRepository
 from shared.repository.media import MediaRepository
 from shared.repository.modules import ModuleRepository
+from shared.settings import get_settings
+from tests.support import samples
 from tests.support.api import Api, route_for
 
-EVENT_FILES = sorted((ROOT / "events").rglob("*.json"))
+EVENT_FILES = sorted(path for path in (ROOT / "events").rglob("*.json") if "routeKey" in path.read_text())
+S3_EVENT_FILES = sorted(path for path in (ROOT / "events").rglob("*.json") if '"aws:s3"' in path.read_text())
 COURSE_ID = "3fa85f64-5717-4562-b3fc-2c963f66afa6"
 MODULE_ID = "7c9e6679-7425-40de-944b-e07fc1f90ae7"
 LESSON_ID = "9b2d4f1e-2c3a-4b5d-8e6f-1a2b3c4d5e6f"
@@ -65,3 +72,36 @@ def test_event_file_replays_through_its_handler(api: Api, path: Path) -> None:
     assert response.status in (200, 201), response.body
     assert response.body["responseCode"] == response.status
     assert response.body["params"]["status"] == "successful"
+
+
+@pytest.mark.parametrize("path", S3_EVENT_FILES, ids=lambda path: str(path.relative_to(ROOT)))
+def test_s3_event_file_registers_the_upload_it_names(api: Api, path: Path) -> None:
+    media = MediaRepository(api.tenant)
+    key = object_key(api.tenant, MEDIA_ID)
+    made = {"created_by": api.user, "created_at": utc_now()}
+    pending = media.new_media(
+        MEDIA_ID,
+        format="image",
+        storage="s3",
+        path=key,
+        status="pending",
+        content_type="image/png",
+        size=len(samples.PNG),
+        **made,
+    )
+    media.create(pending)
+    boto3.client("s3", endpoint_url=get_settings().s3_endpoint, region_name=LOCAL_REGION).put_object(
+        Bucket=get_settings().media_bucket, Key=key, Body=samples.PNG
+    )
+    text = (
+        path.read_text()
+        .replace("<bucket>", get_settings().media_bucket)
+        .replace("<tenant>", quote(quote(api.tenant, safe="")))
+    )
+
+    result = api.host.invoke("MediaRegistrationFunction", json.loads(text))
+
+    assert [registration["outcome"] for registration in result["registered"]] == ["uploaded"]
+    stored = media.get(MEDIA_ID)
+    assert stored is not None
+    assert stored.status == "uploaded"
