@@ -111,15 +111,23 @@ class LocalApi(ThreadingHTTPServer):
 
 
 def start(port: int) -> tuple[LocalApi, Callable[[], None]]:
-    """Stand-ins up, resources created, environment set, then the API port opened."""
+    """Stand-ins up, resources created, S3 events bridged to the registration function,
+    environment set, then the API port opened."""
     api = LocalApi(port, stack.FunctionHost())
     port = api.server_address[1]
     dynamodb_endpoint, s3_endpoint, stop_stand_ins = stack.start_aws_stand_ins()
     jwks_url = f"http://127.0.0.1:{port}{JWKS_PATH}"
     stack.apply_environment(stack.function_environment(jwks_url, dynamodb_endpoint, s3_endpoint))
     stack.create_resources(dynamodb_endpoint, s3_endpoint)
+    bridge = stack.MediaEventBridge(api.host, s3_endpoint, stack.subscribe_media_events(s3_endpoint))
+    bridge.start()
     api.server_activate()
-    return api, stop_stand_ins
+
+    def stop() -> None:
+        bridge.stop()
+        stop_stand_ins()
+
+    return api, stop
 
 
 def main() -> None:

@@ -106,6 +106,65 @@ def create_resources(dynamodb_endpoint: str | None, s3_endpoint: str | None) -> 
         s3.create_bucket(Bucket=LOCAL_BUCKET)
 
 
+MEDIA_EVENTS_QUEUE = "lms-media-events"
+REGISTRATION_FUNCTION = "MediaRegistrationFunction"
+
+
+def s3_event_rules(function: str = REGISTRATION_FUNCTION) -> tuple[list[str], list[dict[str, str]]]:
+    """The S3 events and key filter rules template.yaml subscribes the function to."""
+    properties = template.load()["Resources"][function]["Properties"]
+    trigger = next(event["Properties"] for event in properties["Events"].values() if event["Type"] == "S3")
+    events = trigger["Events"] if isinstance(trigger["Events"], list) else [trigger["Events"]]
+    rules = trigger.get("Filter", {}).get("S3Key", {}).get("Rules", [])
+    return events, [{"Name": rule["Name"], "Value": rule["Value"]} for rule in rules]
+
+
+def subscribe_media_events(endpoint: str) -> str:
+    """moto cannot invoke a Lambda without Docker, but it can notify an SQS queue: subscribe one
+    to the bucket as template.yaml subscribes the registration function. Returns the queue URL."""
+    sqs = boto3.client("sqs", endpoint_url=endpoint, region_name=LOCAL_REGION)
+    queue_url = sqs.create_queue(QueueName=MEDIA_EVENTS_QUEUE)["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    events, rules = s3_event_rules()
+    boto3.client("s3", endpoint_url=endpoint, region_name=LOCAL_REGION).put_bucket_notification_configuration(
+        Bucket=LOCAL_BUCKET,
+        NotificationConfiguration={
+            "QueueConfigurations": [
+                {"QueueArn": queue_arn, "Events": events, "Filter": {"Key": {"FilterRules": rules}}}  # type: ignore[list-item,misc]
+            ]
+        },
+    )
+    return queue_url
+
+
+class MediaEventBridge(threading.Thread):
+    """Hands each S3 event from the queue to the registration function's real handler, as the
+    S3 trigger does in AWS; a failed event stays in the queue and comes back."""
+
+    def __init__(self, host: "FunctionHost", endpoint: str, queue_url: str) -> None:
+        super().__init__(name="media-event-bridge", daemon=True)
+        self.host, self.queue_url = host, queue_url
+        self.sqs = boto3.client("sqs", endpoint_url=endpoint, region_name=LOCAL_REGION)
+        self.stopping = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopping.is_set():
+            received = self.sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=1)
+            for message in received.get("Messages", []):
+                event = json.loads(message["Body"])
+                if "Records" in event:  # not S3's "s3:TestEvent"
+                    try:
+                        self.host.invoke(REGISTRATION_FUNCTION, event)
+                    except Exception:
+                        logging.getLogger(__name__).exception("Media registration failed; the event will come back")
+                        continue
+                self.sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.join(timeout=5)
+
+
 @dataclass(frozen=True)
 class LambdaContext:
     """The parts of Lambda's context object that Powertools reads."""

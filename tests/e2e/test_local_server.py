@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -18,6 +19,7 @@ import pytest
 from urllib3.filepost import encode_multipart_formdata
 
 from local.template import ROOT
+from tests.support import samples
 
 START_TIMEOUT_SECONDS = 60
 # The server must come up on its own defaults, not the test session's.
@@ -167,6 +169,51 @@ def test_seeded_catalogue_reads_back_as_the_contracts_tree(server: Server) -> No
     assert status == 200
     tree = server.request("GET", f"/api/courses/{course_id}/details", learner)[1]["result"]
     assert tree["modules"][0]["lessons"][0]["title"] == "ML, defined"
+
+
+def test_media_uploads_register_and_download_byte_identical(server: Server) -> None:
+    admin = server.token(tenant="e2e-media")
+    # a larger document through the presigned flow: POST to S3 with a plain HTTP client
+    document = samples.PDF + b"%" * 200_000
+    status, created, _ = server.json(
+        "POST", "/api/media", admin,
+        {"format": "document", "orgFilename": "syllabus.pdf", "contentType": "application/pdf", "size": len(document)},
+    )  # fmt: skip
+    assert (status, created["result"]["status"]) == (201, "pending")
+    upload = created["result"]["upload"]
+    form, content_type = encode_multipart_formdata(
+        [*upload["fields"].items(), ("file", ("syllabus.pdf", document, "application/pdf"))]
+    )
+    request = urllib.request.Request(upload["url"], data=form, method="POST", headers={"Content-Type": content_type})  # noqa: S310
+    with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+        assert response.status in (200, 204)
+    media_id = created["result"]["mediaId"]
+    deadline = time.monotonic() + 2  # the S3 event reaches the registration function within 2 s
+    while (record := server.request("GET", f"/api/media/{media_id}", admin)[1]["result"])["status"] == "pending":
+        assert time.monotonic() < deadline, "the upload was not registered within 2 seconds"
+        time.sleep(0.05)
+    assert (record["status"], record["size"]) == ("uploaded", len(document))
+    with urllib.request.urlopen(record["downloadUrl"], timeout=30) as response:  # noqa: S310
+        assert response.read() == document
+
+    # a small image inline, in the contract's form
+    form, content_type = encode_multipart_formdata({"format": "image", "file": ("cover.png", samples.PNG, "image/png")})
+    status, image, _ = server.request("POST", "/api/media", admin, form, content_type)
+    assert (status, image["result"]["status"]) == (201, "uploaded")
+    record = server.request("GET", f"/api/media/{image['result']['mediaId']}", admin)[1]["result"]
+    with urllib.request.urlopen(record["downloadUrl"], timeout=30) as response:  # noqa: S310
+        assert response.read() == samples.PNG
+
+    # both attach to a lesson and delete cleanly
+    lesson_id = server.json("POST", "/api/lessons", admin, {"title": "Reading", "format": "document"})[1]["result"][
+        "lessonId"
+    ]
+    for attached in (media_id, image["result"]["mediaId"]):
+        assert server.request("POST", f"/api/lessons/{lesson_id}/media/{attached}", admin)[0] == 201
+        assert server.request("DELETE", f"/api/media/{attached}", admin)[0] == 200
+        assert server.request("GET", f"/api/media/{attached}", admin)[0] == 404
+    with pytest.raises(urllib.error.HTTPError):
+        urllib.request.urlopen(record["downloadUrl"], timeout=30)  # noqa: S310 - the object is gone
 
 
 def test_sigterm_stops_the_server(server: Server) -> None:
