@@ -197,7 +197,9 @@ class LinkPointer(LmsItem, discriminator="lesson_link_pointer"):
 
 class MediaItem(LmsItem, discriminator="media"):
     """PK `T#…#MEDIA#<id>`, SK `#MEDIA`; it also heads its LookupIndex partition, where what uses
-    it (lesson attachments) is listed, so a delete sees every use in one Query."""
+    it (lesson attachments, lessons having it as main media) is listed, so a delete sees every
+    use in one Query. Each new use bumps `revision` and a delete requires the revision it read,
+    so a use added meanwhile is never missed."""
 
     media_id = UnicodeAttribute()
     tenant_id = UnicodeAttribute()
@@ -214,11 +216,11 @@ class MediaItem(LmsItem, discriminator="media"):
     status = UnicodeAttribute()  # pending, uploaded, rejected; linked for an external source
     reason = UnicodeAttribute(null=True)  # why an upload was rejected
     expires_at = NumberAttribute(null=True, attr_name="expiresAt")  # TTL while pending
+    revision = NumberAttribute(default=0)
     created_by = UnicodeAttribute()
     created_at = UnicodeAttribute()
     updated_by = UnicodeAttribute(null=True)
     updated_at = UnicodeAttribute(null=True)
-    version = VersionAttribute()
 
 
 class FileAssociation(LmsItem, discriminator="lesson_file"):

@@ -6,21 +6,25 @@ lesson's version in the same transaction, so a lesson update that read the point
 new link existed fails its version check and re-reads: no copy is ever left stale."""
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from shared.repository.base import TRANSACTION_LIMIT, Cancelled, LmsItem, delete_with_children, transaction
+from shared.repository.base import TRANSACTION_LIMIT, Cancelled, LmsItem, Transaction, delete_with_children, transaction
 from shared.repository.courses import concurrent_change, link_pointer
 from shared.repository.items import (
     COURSE_SK,
+    FILE_PREFIX,
     LESSON_SK,
     LINK_PREFIX,
     CourseItem,
+    FileAssociation,
     Keys,
     LessonItem,
     LessonLinkItem,
     LinkPointer,
     ModuleItem,
 )
+from shared.repository.media import MAIN_MEDIA_USE, mark_media_used
 
 SUMMARY_DESCRIPTION_LENGTH = 500
 REFRESH_RETRIES = 5
@@ -36,6 +40,19 @@ class LinkTargetGone(Exception):
 
 class LinkNotFound(Exception):
     """No such lesson in that course or module."""
+
+
+class MainMediaMissing(Exception):
+    """The lesson's `mediaId` names no media record of the tenant."""
+
+
+@dataclass
+class LessonPartition:
+    """A lesson's own partition: the lesson, a pointer to each of its links, its attachments."""
+
+    lesson: LessonItem | None
+    pointers: list[LinkPointer]
+    files: list[FileAssociation]
 
 
 def lesson_summary(lesson: LessonItem) -> dict[str, Any]:
@@ -86,21 +103,42 @@ class LessonRepository:
             **fields,
         )
 
+    def _main_media(self, writes: Transaction, lesson: LessonItem) -> None:
+        """List the lesson among its main media's uses (LookupIndex) and mark the media used."""
+        lesson.gsi2pk = self.keys.media(lesson.media_id) if lesson.media_id else None
+        lesson.gsi2sk = f"{MAIN_MEDIA_USE}{lesson.lesson_id}" if lesson.media_id else None
+        if lesson.media_id:
+            mark_media_used(writes, self.keys, lesson.media_id)
+
     def create(self, lesson: LessonItem) -> None:
-        lesson.save(condition=LessonItem.pk.does_not_exist())
-
-    def get(self, lesson_id: str) -> LessonItem | None:
-        """The lesson, by a strongly consistent GetItem."""
+        """Write a new lesson; MainMediaMissing if its `mediaId` names no media."""
+        if not lesson.media_id:
+            lesson.save(condition=LessonItem.pk.does_not_exist())
+            return
         try:
-            return LessonItem.get(self.keys.lesson(lesson_id), LESSON_SK, consistent_read=True)
-        except LessonItem.DoesNotExist:
-            return None
+            with transaction() as writes:
+                self._main_media(writes, lesson)  # first: it sets the lesson's keys in LookupIndex
+                writes.save(lesson, condition=LessonItem.pk.does_not_exist(), name="lesson")
+        except Cancelled as cancelled:
+            if cancelled.failed("media"):
+                raise MainMediaMissing(lesson.media_id) from cancelled
+            raise
 
-    def get_with_pointers(self, lesson_id: str) -> tuple[LessonItem | None, list[LinkPointer]]:
-        """The lesson and a pointer to each of its links: one strongly consistent Query."""
-        found = list(LmsItem.query(self.keys.lesson(lesson_id), consistent_read=True))
+    def get_with_files(self, lesson_id: str) -> tuple[LessonItem | None, list[FileAssociation]]:
+        """The lesson and its attachments, not its link pointers: one strongly consistent Query."""
+        sort_keys = LmsItem.sk.between(LESSON_SK, f"{FILE_PREFIX}\uffff")
+        found = list(LmsItem.query(self.keys.lesson(lesson_id), sort_keys, consistent_read=True))
         lesson = next((item for item in found if isinstance(item, LessonItem)), None)
-        return lesson, [item for item in found if isinstance(item, LinkPointer)]
+        return lesson, [item for item in found if isinstance(item, FileAssociation)]
+
+    def get_partition(self, lesson_id: str) -> LessonPartition:
+        """The lesson, its link pointers and its attachments: one strongly consistent Query."""
+        found = list(LmsItem.query(self.keys.lesson(lesson_id), consistent_read=True))
+        return LessonPartition(
+            next((item for item in found if isinstance(item, LessonItem)), None),
+            [item for item in found if isinstance(item, LinkPointer)],
+            [item for item in found if isinstance(item, FileAssociation)],
+        )
 
     def get_link_targets(
         self, lesson_id: str, course_id: str, module_id: str | None
@@ -116,18 +154,23 @@ class LessonRepository:
             next((item for item in found if isinstance(item, ModuleItem)), None),
         )
 
-    def save(self, lesson: LessonItem, pointers: Sequence[LinkPointer]) -> None:
+    def save(self, lesson: LessonItem, pointers: Sequence[LinkPointer], media_changed: bool) -> None:
         """Write a changed lesson (guarded by its version) and refresh the summary on each of its
-        links: in the same transaction for up to 99 links, in further ones past that."""
+        links: in the same transaction for up to 98 links, in further ones past that.
+        MainMediaMissing if a new `mediaId` names no media."""
         summary = lesson_summary(lesson)
         links = [self._link_of(pointer) for pointer in pointers]
-        room = TRANSACTION_LIMIT - 1
+        room = TRANSACTION_LIMIT - 2
         try:
             with transaction() as writes:
+                if media_changed:
+                    self._main_media(writes, lesson)  # first: it sets the lesson's keys in LookupIndex
                 writes.save(lesson, name="lesson")
                 for link in links[:room]:
                     writes.update(link, [LessonLinkItem.lesson.set(summary)], condition=LessonLinkItem.pk.exists())
         except Cancelled as cancelled:
+            if cancelled.failed("media"):
+                raise MainMediaMissing(lesson.media_id) from cancelled
             raise concurrent_change(cancelled, lesson.lesson_id, "lesson")  # noqa: B904 - chained implicitly
         self._refresh(links[room:], summary)
 
@@ -183,10 +226,10 @@ class LessonRepository:
                 raise LinkNotFound(lesson_id) from cancelled
             raise
 
-    def delete(self, lesson: LessonItem, pointers: Sequence[LinkPointer]) -> None:
-        """Remove the lesson, its links in every course and their pointers."""
-        links = [self._link_of(pointer) for pointer in pointers]
+    def delete(self, lesson: LessonItem, partition: LessonPartition) -> None:
+        """Remove the lesson, its attachments, its links in every course and their pointers."""
+        links = [self._link_of(pointer) for pointer in partition.pointers]
         try:
-            delete_with_children(lesson, LessonItem.pk.exists(), [*pointers, *links])
+            delete_with_children(lesson, LessonItem.pk.exists(), [*partition.files, *partition.pointers, *links])
         except Cancelled as cancelled:
             raise concurrent_change(cancelled, lesson.lesson_id, "head")  # noqa: B904

@@ -4,9 +4,17 @@ from typing import Any
 
 from pynamodb.exceptions import UpdateError
 
-from shared.repository.base import Cancelled, LmsItem, delete_with_children, transaction
+from shared.repository.base import Cancelled, LmsItem, Transaction, delete_with_children, transaction
 from shared.repository.courses import concurrent_change
 from shared.repository.items import LESSON_SK, MEDIA_SK, FileAssociation, Keys, LessonItem, MediaItem
+
+MAIN_MEDIA_USE = "LESSON#"  # LookupIndex sort key prefix of a lesson having the media as main media
+
+
+def mark_media_used(writes: Transaction, keys: Keys, media_id: str) -> None:
+    """In a transaction that adds a use of the media: it must exist, and its revision moves on."""
+    media = MediaItem(keys.media(media_id), MEDIA_SK)
+    writes.update(media, [MediaItem.revision.add(1)], condition=MediaItem.pk.exists(), name="media")
 
 
 class AlreadyAttached(Exception):
@@ -64,11 +72,13 @@ class MediaRepository:
                 raise NotPending(media.media_id) from error
             raise
 
-    def get_with_uses(self, media_id: str) -> tuple[MediaItem | None, list[FileAssociation]]:
-        """The record and every lesson attachment of it: one Query of its LookupIndex partition."""
+    def get_with_uses(self, media_id: str) -> tuple[MediaItem | None, list[FileAssociation], list[LessonItem]]:
+        """The record, its lesson attachments and the lessons having it as main media: one Query
+        of its LookupIndex partition."""
         found = list(LmsItem.lookup_index.query(self.keys.media(media_id)))
         media = next((item for item in found if isinstance(item, MediaItem)), None)
-        return media, [item for item in found if isinstance(item, FileAssociation)]
+        files = [item for item in found if isinstance(item, FileAssociation)]
+        return media, files, [item for item in found if isinstance(item, LessonItem)]
 
     def get_attach_targets(self, lesson_id: str, media_id: str) -> tuple[LessonItem | None, MediaItem | None]:
         """The lesson and the media record in one BatchGetItem."""
@@ -94,12 +104,11 @@ class MediaRepository:
     def attach(self, attachment: FileAssociation) -> None:
         """Write the attachment while lesson and media exist; AlreadyAttached for a repeat."""
         lesson_key = (self.keys.lesson(attachment.lesson_id), LESSON_SK)
-        media_key = (self.keys.media(attachment.media_id), MEDIA_SK)
         try:
             with transaction() as writes:
                 writes.save(attachment, condition=FileAssociation.pk.does_not_exist(), name="attachment")
                 writes.check(LessonItem, lesson_key, LessonItem.pk.exists(), name="lesson")
-                writes.check(MediaItem, media_key, MediaItem.pk.exists(), name="media")
+                mark_media_used(writes, self.keys, attachment.media_id)
         except Cancelled as cancelled:
             if cancelled.failed("attachment"):
                 raise AlreadyAttached(attachment.media_id) from cancelled
@@ -108,8 +117,9 @@ class MediaRepository:
             raise
 
     def delete(self, media: MediaItem, attachments: list[FileAssociation]) -> None:
-        """Remove the record and its attachments (the caller removes the object)."""
+        """Remove the record and its attachments (the caller removes the object), provided no use
+        was added since they were read (ConcurrentModification otherwise)."""
         try:
-            delete_with_children(media, MediaItem.pk.exists(), attachments)
+            delete_with_children(media, MediaItem.revision == media.revision, attachments)
         except Cancelled as cancelled:
             raise concurrent_change(cancelled, media.media_id, "head")  # noqa: B904 - chained implicitly

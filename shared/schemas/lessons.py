@@ -20,6 +20,7 @@ from shared.schemas.common import (
     check_date_order,
     reject_nulls,
 )
+from shared.schemas.media import AttachmentOut
 
 LessonFormat = Literal["video", "document", "test", "event", "text_and_media"]
 LessonStatus = Literal["published", "unpublished", "archived"]
@@ -94,11 +95,14 @@ class LessonFieldsIn(LessonSettings):
     description: LongText | None = None
     storage: Storage | None = None
     media_content: MediaContentIn | None = None
+    media_id: UUID | None = None  # the lesson's main media (a media record of the tenant)
 
     def stored_fields(self, *, sent_only: bool) -> dict[str, Any]:
         """The fields to store: those sent (an update) or those set (a create); `mediaContent`
         always whole, every key present."""
         fields = self.model_dump(exclude_unset=True) if sent_only else self.model_dump(exclude_none=True)
+        if self.media_id is not None:
+            fields["media_id"] = str(self.media_id)
         if self.media_content is not None:
             fields["media_content"] = self.media_content.model_dump()
         return fields
@@ -180,6 +184,7 @@ class LessonOut(ResponseModel):
     created_at: str
     updated_by: str | None
     updated_at: str | None
+    files: list[AttachmentOut] = Field(default_factory=list)  # its attachments (`filesId`)
 
 
 class LessonLinkOut(ResponseModel):

@@ -2,14 +2,15 @@
 the lesson entries lists and trees show."""
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 
 from shared.auth import Principal
 from shared.clock import sortable_now, utc_now
 from shared.errors import Conflict, Invalid, NotFound
 from shared.repository.courses import CourseRepository
 from shared.repository.items import LessonItem, LessonLinkItem, ModuleItem
-from shared.repository.lessons import AlreadyLinked, LessonRepository, LinkNotFound, LinkTargetGone
+from shared.repository.lessons import AlreadyLinked, LessonRepository, LinkNotFound, LinkTargetGone, MainMediaMissing
 from shared.repository.modules import ModuleRepository
 from shared.schemas.common import MessageResult
 from shared.schemas.lessons import (
@@ -23,6 +24,7 @@ from shared.schemas.lessons import (
     check_marks,
     check_media_format,
 )
+from shared.schemas.media import AttachmentOut
 from shared.services.changes import apply_changes, dates_in_order, with_retries
 from shared.services.modules import in_order, learner_sees, module_not_found
 from shared.services.visibility import PUBLISHED, course_not_found, visible_course
@@ -32,19 +34,30 @@ def lesson_not_found(lesson_id: str) -> NotFound:
     return NotFound(f"Lesson {lesson_id} not found.")
 
 
+@contextmanager
+def main_media_must_exist(media_id: str | None) -> Iterator[None]:
+    try:
+        yield
+    except MainMediaMissing:
+        raise Invalid(f"mediaId {media_id} is not a media of this tenant; upload it first.") from None
+
+
 def create_lesson(caller: Principal, data: LessonCreate) -> LessonOut:
     repository = LessonRepository(caller.tenant_id)
     fields = data.stored_fields(sent_only=False)
     lesson = repository.new_lesson(str(uuid.uuid4()), created_by=caller.user_id, created_at=utc_now(), **fields)
-    repository.create(lesson)
+    with main_media_must_exist(lesson.media_id):
+        repository.create(lesson)
     return LessonOut.model_validate(lesson)
 
 
 def get_lesson(caller: Principal, lesson_id: str) -> LessonOut:
-    lesson = LessonRepository(caller.tenant_id).get(lesson_id)
+    lesson, files = LessonRepository(caller.tenant_id).get_with_files(lesson_id)
     if lesson is None or (not caller.is_staff and lesson.status != PUBLISHED):
         raise lesson_not_found(lesson_id)
-    return LessonOut.model_validate(lesson)
+    return LessonOut.model_validate(lesson).model_copy(
+        update={"files": [AttachmentOut.model_validate(f) for f in files]}
+    )
 
 
 def check_lesson(lesson: LessonItem) -> None:
@@ -59,11 +72,14 @@ def update_lesson(caller: Principal, lesson_id: str, changes: LessonUpdate) -> L
     sent = changes.stored_fields(sent_only=True)
 
     def attempt() -> LessonOut:
-        lesson, pointers = repository.get_with_pointers(lesson_id)
+        partition = repository.get_partition(lesson_id)
+        lesson = partition.lesson
         if lesson is None:
             raise lesson_not_found(lesson_id)
+        previous_media = lesson.media_id
         apply_changes(lesson, sent, caller, check_lesson)
-        repository.save(lesson, pointers)
+        with main_media_must_exist(lesson.media_id):
+            repository.save(lesson, partition.pointers, media_changed=lesson.media_id != previous_media)
         return LessonOut.model_validate(lesson)
 
     return with_retries(attempt, "lesson")
@@ -74,10 +90,10 @@ def delete_lesson(caller: Principal, lesson_id: str) -> MessageResult:
     repository = LessonRepository(caller.tenant_id)
 
     def attempt() -> None:
-        lesson, pointers = repository.get_with_pointers(lesson_id)
-        if lesson is None:
+        partition = repository.get_partition(lesson_id)
+        if partition.lesson is None:
             raise lesson_not_found(lesson_id)
-        repository.delete(lesson, pointers)
+        repository.delete(partition.lesson, partition)
 
     with_retries(attempt, "lesson")
     return MessageResult(message="Lesson deleted successfully")

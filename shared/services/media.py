@@ -125,11 +125,15 @@ def delete_media(caller: Principal, media_id: str) -> MessageResult:
     repository = MediaRepository(caller.tenant_id)
 
     def attempt() -> str | None:
-        media, attachments = repository.get_with_uses(media_id)
+        media, attachments, lessons = repository.get_with_uses(media_id)
         if media is None:
             raise media_not_found(media_id)
+        if lessons:
+            names = ", ".join(lesson.lesson_id for lesson in lessons)
+            raise Conflict(f"Media {media_id} is the main media of lesson {names}; change that lesson's mediaId first.")
         repository.delete(media, attachments)
-        return media.path
+        path: str | None = media.path
+        return path
 
     path = with_retries(attempt, "media")
     if path:

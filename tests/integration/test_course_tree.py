@@ -116,8 +116,7 @@ def test_removals_and_deletes_leave_no_dangling_links(api, course):
     assert tree_shape(tree) == [[("M2", [], []), ("Hidden", [], ["LH"])], ["Draft"]]
     for title in ("L1", "L1.1a", "L0"):  # their pointers went with their links: updates touch nothing stale
         assert api.call("PUT", f"/api/lessons/{lessons[title]}", json_body={"title": f"{title}!"}).status == 200
-        _, pointers = LessonRepository(api.tenant).get_with_pointers(lessons[title])
-        assert pointers == []
+        assert LessonRepository(api.tenant).get_partition(lessons[title]).pointers == []
 
 
 def test_deleting_the_course_removes_its_structure_and_keeps_lessons(api, course):
@@ -126,9 +125,9 @@ def test_deleting_the_course_removes_its_structure_and_keeps_lessons(api, course
     assert CourseRepository(api.tenant).get_collection(course["id"]) == []
     assert api.call("GET", f"/api/modules/{course['sub_a']['moduleId']}").status == 404
     for lesson_id in course["lessons"].values():
-        lesson, pointers = LessonRepository(api.tenant).get_with_pointers(lesson_id)
-        assert lesson is not None
-        assert pointers == []
+        partition = LessonRepository(api.tenant).get_partition(lesson_id)
+        assert partition.lesson is not None
+        assert partition.pointers == []
 
 
 def build_big_course(api: Api, modules: int, lessons_per_module: int, description_length: int) -> str:

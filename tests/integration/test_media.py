@@ -216,3 +216,22 @@ def test_media_refusals(api):
     )
     assert no_file.status == 400
     assert "send a file" in no_file.errmsg
+
+
+def test_a_lessons_main_media_cannot_be_deleted_and_attachments_are_listed(api):
+    main = upload(api, samples.PNG, "image/png").result["mediaId"]
+    attached = upload(api, samples.GIF, "image/gif").result["mediaId"]
+    lesson = api.create_lesson(mediaId=main)
+    assert lesson["mediaId"] == main
+    assert api.call("POST", f"/api/lessons/{lesson['lessonId']}/media/{attached}").status == 201
+
+    refused = api.call("DELETE", f"/api/media/{main}")
+    files = api.call("GET", f"/api/lessons/{lesson['lessonId']}").result["files"]
+
+    assert refused.status == 409
+    assert lesson["lessonId"] in refused.errmsg
+    assert [(file["mediaId"], file["lessonId"]) for file in files] == [(attached, lesson["lessonId"])]
+    assert api.call("PUT", f"/api/lessons/{lesson['lessonId']}", json_body={"mediaId": attached}).status == 200
+    assert api.call("DELETE", f"/api/media/{main}").status == 200
+    assert api.call("DELETE", f"/api/media/{attached}").status == 409
+    assert api.call("POST", "/api/lessons", json_body={"title": "t", "format": "video", "mediaId": main}).status == 400
