@@ -3,6 +3,7 @@ bytes, size limits, object keys and clean file names. No AWS here."""
 
 import re
 import unicodedata
+import uuid
 from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import quote, unquote
@@ -14,7 +15,8 @@ MediaFormat = Literal["video", "document", "image", "audio", "test", "event"]
 MB = 1024 * 1024
 INLINE_UPLOAD_LIMIT = 4 * MB  # a Lambda request carries 6 MB, base64 costs a third
 SNIFF_BYTES = 8192  # enough of the head of a file to recognise every accepted type
-KEY_PREFIX = "media/"
+KEY_PREFIX = "media/"  # media files; S3 events under it reach the registration function
+IMAGE_PREFIX = "images/"  # course, module and lesson images, written by the functions themselves
 
 
 @dataclass(frozen=True)
@@ -90,6 +92,11 @@ def clean_filename(name: str) -> str:
 def object_key(tenant_id: str, media_id: str) -> str:
     """Where a media file lives: built from tenant and id only (the tenant URL-quoted)."""
     return f"{KEY_PREFIX}{quote(tenant_id, safe='')}/{media_id}"
+
+
+def image_key(tenant_id: str) -> str:
+    """Where a new course, module or lesson image goes."""
+    return f"{IMAGE_PREFIX}{quote(tenant_id, safe='')}/{uuid.uuid4()}"
 
 
 def parse_object_key(key: str) -> tuple[str, str] | None:

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
+from aws_lambda_powertools.event_handler.openapi.params import UploadFile
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 from pydantic.alias_generators import to_camel
 
@@ -106,6 +107,8 @@ def _http_url(value: Any) -> Any:
 
 
 SourceUrl = Annotated[str, StringConstraints(max_length=2048), BeforeValidator(_http_url)]
+# An image: a file in a form, or base64 text in JSON (as the contract's update bodies show).
+ImageIn = UploadFile | Annotated[str, StringConstraints(min_length=1, max_length=8_000_000)]
 FormBool = Annotated[bool, BeforeValidator(_parse_bool)]
 Timestamp = Annotated[str, BeforeValidator(_parse_timestamp)]
 JsonObject = Annotated[dict[str, Any], BeforeValidator(_json_object)]

@@ -7,6 +7,7 @@ from pydantic import Field, model_validator
 from shared.schemas.common import (
     FormBool,
     Identifier,
+    ImageIn,
     JsonObject,
     LongText,
     RequestModel,
@@ -40,6 +41,7 @@ class CourseFields(RequestModel):
     auto_enroll: FormBool | None = None
     status: CourseStatus | None = None
     params: JsonObject | None = None
+    image: ImageIn | None = None
 
 
 class CourseCreate(CourseFields):
@@ -134,3 +136,4 @@ class CourseOut(CourseSummary):
     created_at: str
     updated_by: str | None
     updated_at: str | None
+    image_url: str | None = None  # single reads: a short-lived URL of `image`

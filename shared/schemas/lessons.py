@@ -8,6 +8,7 @@ from pydantic import BeforeValidator, ConfigDict, Field, StringConstraints, mode
 
 from shared.schemas.common import (
     FormBool,
+    ImageIn,
     JsonObject,
     LongText,
     RequestModel,
@@ -96,6 +97,7 @@ class LessonFieldsIn(LessonSettings):
     storage: Storage | None = None
     media_content: MediaContentIn | None = None
     media_id: UUID | None = None  # the lesson's main media (a media record of the tenant)
+    image: ImageIn | None = None
 
     def stored_fields(self, *, sent_only: bool) -> dict[str, Any]:
         """The fields to store: those sent (an update) or those set (a create); `mediaContent`
@@ -185,6 +187,7 @@ class LessonOut(ResponseModel):
     updated_by: str | None
     updated_at: str | None
     files: list[AttachmentOut] = Field(default_factory=list)  # its attachments (`filesId`)
+    image_url: str | None = None  # single reads: a short-lived URL of `image`
 
 
 class LessonLinkOut(ResponseModel):

@@ -6,6 +6,7 @@ from uuid import UUID
 from pydantic import Field, model_validator
 
 from shared.schemas.common import (
+    ImageIn,
     LongText,
     RequestModel,
     ResponseModel,
@@ -25,6 +26,7 @@ class ModuleFieldsIn(RequestModel):
     end_datetime: Timestamp | None = None
     ordering: Ordering | None = None
     status: ModuleStatus | None = None
+    image: ImageIn | None = None
 
 
 class ModuleCreate(ModuleFieldsIn):
@@ -78,6 +80,7 @@ class ModuleOut(ModuleSummary):
     created_at: str
     updated_by: str | None
     updated_at: str | None
+    image_url: str | None = None  # single reads: a short-lived URL of `image`
 
 
 class CourseModules(ResponseModel):

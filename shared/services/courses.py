@@ -4,6 +4,7 @@ import re
 import unicodedata
 import uuid
 from collections import defaultdict
+from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 from pynamodb.expressions.condition import Condition
@@ -29,6 +30,7 @@ from shared.schemas.courses import (
 )
 from shared.schemas.modules import ModuleSummary
 from shared.services.changes import apply_changes, dates_in_order, with_retries
+from shared.services.images import discard_image, new_image, sent_image, with_image_url
 from shared.services.lessons import visible_entries
 from shared.services.modules import in_order, learner_sees
 from shared.services.visibility import PUBLISHED, course_not_found, visible_course
@@ -46,11 +48,20 @@ def slugify(title: str) -> str:
 
 
 def create_course(caller: Principal, data: CourseCreate) -> CourseOut:
-    """Create a course; a sent alias must be free (409), a derived one gets a suffix when taken."""
-    repository = CourseRepository(caller.tenant_id)
-    course_id = str(uuid.uuid4())
-    fields = data.model_dump(exclude_none=True, exclude={"alias"})
+    """Create a course (and store its image, if sent)."""
+    fields = data.model_dump(exclude_none=True, exclude={"alias", "image"})
     fields.setdefault("status", DEFAULT_STATUS)
+    with new_image(caller.tenant_id, data.image) as image:
+        course = _create_with_alias(CourseRepository(caller.tenant_id), caller, data, {**fields, "image": image})
+    metrics.add_metric(name="CourseCreated", unit=MetricUnit.Count, value=1)
+    return with_image_url(CourseOut.model_validate(course))
+
+
+def _create_with_alias(
+    repository: CourseRepository, caller: Principal, data: CourseCreate, fields: dict[str, Any]
+) -> CourseItem:
+    """A sent alias must be free (409); one derived from the title gets a suffix when taken."""
+    course_id = str(uuid.uuid4())
     stem = data.alias or slugify(data.title)
     alias = stem
     for _ in range(ALIAS_ATTEMPTS):
@@ -66,8 +77,7 @@ def create_course(caller: Principal, data: CourseCreate) -> CourseOut:
                 raise Conflict(f"The alias '{alias}' is already used by another course; choose another.") from None
             alias = f"{stem}-{uuid.uuid4().hex[:6]}"
             continue
-        metrics.add_metric(name="CourseCreated", unit=MetricUnit.Count, value=1)
-        return CourseOut.model_validate(course)
+        return course
     raise Conflict(f"The alias '{alias}' could not be claimed right now; send the request again.")
 
 
@@ -100,7 +110,7 @@ def list_courses(
 
 def get_course(caller: Principal, course_id: str) -> CourseOut:
     course = CourseRepository(caller.tenant_id).get(course_id)
-    return CourseOut.model_validate(visible_course(caller, [course] if course else [], course_id))
+    return with_image_url(CourseOut.model_validate(visible_course(caller, [course] if course else [], course_id)))
 
 
 def get_course_details(caller: Principal, course_id: str) -> CourseDetails:
@@ -142,16 +152,19 @@ def update_course(caller: Principal, course_id: str, changes: CourseUpdate) -> C
         course = next((item for item in items if isinstance(item, CourseItem)), None)
         if course is None:
             raise course_not_found(course_id)
-        previous_alias = course.alias
+        previous_alias, previous_image = course.alias, course.image
         apply_changes(course, sent, caller, dates_in_order)
         modules = [item for item in items if isinstance(item, ModuleFields)]
         try:
             repository.save(course, previous_alias, modules)
         except AliasTaken:
             raise Conflict(f"The alias '{course.alias}' is already used by another course; choose another.") from None
+        if course.image != previous_image:
+            discard_image(previous_image)
         return CourseOut.model_validate(course)
 
-    return with_retries(attempt, "course")
+    with sent_image(caller.tenant_id, sent):
+        return with_image_url(with_retries(attempt, "course"))
 
 
 def delete_course(caller: Principal, course_id: str) -> MessageResult:

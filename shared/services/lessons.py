@@ -26,6 +26,7 @@ from shared.schemas.lessons import (
 )
 from shared.schemas.media import AttachmentOut
 from shared.services.changes import apply_changes, dates_in_order, with_retries
+from shared.services.images import discard_image, new_image, sent_image, with_image_url
 from shared.services.modules import in_order, learner_sees, module_not_found
 from shared.services.visibility import PUBLISHED, course_not_found, visible_course
 
@@ -45,19 +46,21 @@ def main_media_must_exist(media_id: str | None) -> Iterator[None]:
 def create_lesson(caller: Principal, data: LessonCreate) -> LessonOut:
     repository = LessonRepository(caller.tenant_id)
     fields = data.stored_fields(sent_only=False)
-    lesson = repository.new_lesson(str(uuid.uuid4()), created_by=caller.user_id, created_at=utc_now(), **fields)
-    with main_media_must_exist(lesson.media_id):
-        repository.create(lesson)
-    return LessonOut.model_validate(lesson)
+    with new_image(caller.tenant_id, fields.pop("image", None)) as image:
+        lesson = repository.new_lesson(
+            str(uuid.uuid4()), created_by=caller.user_id, created_at=utc_now(), image=image, **fields
+        )
+        with main_media_must_exist(lesson.media_id):
+            repository.create(lesson)
+    return with_image_url(LessonOut.model_validate(lesson))
 
 
 def get_lesson(caller: Principal, lesson_id: str) -> LessonOut:
     lesson, files = LessonRepository(caller.tenant_id).get_with_files(lesson_id)
     if lesson is None or (not caller.is_staff and lesson.status != PUBLISHED):
         raise lesson_not_found(lesson_id)
-    return LessonOut.model_validate(lesson).model_copy(
-        update={"files": [AttachmentOut.model_validate(f) for f in files]}
-    )
+    attachments = [AttachmentOut.model_validate(attachment) for attachment in files]
+    return with_image_url(LessonOut.model_validate(lesson).model_copy(update={"files": attachments}))
 
 
 def check_lesson(lesson: LessonItem) -> None:
@@ -76,13 +79,16 @@ def update_lesson(caller: Principal, lesson_id: str, changes: LessonUpdate) -> L
         lesson = partition.lesson
         if lesson is None:
             raise lesson_not_found(lesson_id)
-        previous_media = lesson.media_id
+        previous_media, previous_image = lesson.media_id, lesson.image
         apply_changes(lesson, sent, caller, check_lesson)
         with main_media_must_exist(lesson.media_id):
             repository.save(lesson, partition.pointers, media_changed=lesson.media_id != previous_media)
+        if lesson.image != previous_image:
+            discard_image(previous_image)
         return LessonOut.model_validate(lesson)
 
-    return with_retries(attempt, "lesson")
+    with sent_image(caller.tenant_id, sent):
+        return with_image_url(with_retries(attempt, "lesson"))
 
 
 def delete_lesson(caller: Principal, lesson_id: str) -> MessageResult:

@@ -1,6 +1,7 @@
 """Media rules (BEHAVIOUR.md: Media): uploads checked by their bytes before anything is kept,
 presigned uploads for large files, external sources, downloads and lesson attachments."""
 
+import hashlib
 import time
 import uuid
 from collections.abc import Iterator
@@ -60,16 +61,14 @@ def create_media(caller: Principal, data: MediaCreate) -> MediaOut:
     }
     if data.source:
         media = repository.new_media(media_id, storage="external", status="linked", **fields)
-    elif data.file is None:
-        media = _pending(repository, caller, media_id, fields)
-    else:
-        media = _stored(repository, caller, media_id, data.file, fields)
+        repository.create(media)
+        return MediaOut.model_validate(media)
+    if data.file is not None:
+        return MediaOut.model_validate(_stored(repository, caller, media_id, data.file, fields))
+    media = _pending(repository, caller, media_id, fields)
     repository.create(media)
-    out = MediaOut.model_validate(media)
-    if media.status == "pending":
-        upload = storage.presigned_upload(media.path or "", media.content_type or "", int(media.size or 0))
-        out = out.model_copy(update={"upload": UploadOut.model_validate(upload)})
-    return out
+    upload = storage.presigned_upload(media.path or "", media.content_type or "", int(media.size or 0))
+    return MediaOut.model_validate(media).model_copy(update={"upload": UploadOut.model_validate(upload)})
 
 
 def _pending(repository: MediaRepository, caller: Principal, media_id: str, fields: dict[str, Any]) -> MediaItem:
@@ -84,7 +83,7 @@ def _pending(repository: MediaRepository, caller: Principal, media_id: str, fiel
 def _stored(
     repository: MediaRepository, caller: Principal, media_id: str, file: UploadFile, fields: dict[str, Any]
 ) -> MediaItem:
-    """A file sent in the form: checked by its bytes, then written to the bucket."""
+    """A file sent in the form: checked by its bytes, recorded, then written to the bucket."""
     content = file.content
     if len(content) > INLINE_UPLOAD_LIMIT:
         raise PayloadTooLarge(
@@ -95,17 +94,25 @@ def _stored(
     with refused_as_invalid():
         check_file(fields["format"], content_type, len(content), content[:SNIFF_BYTES])
     key = object_key(caller.tenant_id, media_id)
-    checksum = storage.put_object(key, content, content_type)
-    metrics.add_metric(name="MediaUploaded", unit=MetricUnit.Count, value=1)
-    return repository.new_media(
+    media = repository.new_media(
         media_id,
         storage="s3",
         path=key,
         status="uploaded",
         size=len(content),
-        checksum=checksum,
+        # S3's ETag of a single-part upload: the same checksum the presigned flow records
+        checksum=hashlib.md5(content, usedforsecurity=False).hexdigest(),
         **{"org_filename": clean_filename(file.filename or "file"), **fields, "content_type": content_type},
     )
+    # The record first: the object's S3 event then finds it registered and leaves it alone.
+    repository.create(media)
+    try:
+        storage.put_object(key, content, content_type)
+    except Exception:
+        media.delete()
+        raise
+    metrics.add_metric(name="MediaUploaded", unit=MetricUnit.Count, value=1)
+    return media
 
 
 def get_media(caller: Principal, media_id: str) -> MediaOut:

@@ -19,6 +19,7 @@ from shared.schemas.modules import (
     Submodules,
 )
 from shared.services.changes import apply_changes, dates_in_order, with_retries
+from shared.services.images import discard_image, new_image, sent_image, with_image_url
 from shared.services.visibility import PUBLISHED, course_not_found, visible_course
 
 DEFAULT_STATUS = "published"
@@ -54,7 +55,7 @@ def create_module(caller: Principal, data: ModuleCreate) -> ModuleOut:
             raise Invalid(f"Module {parent_id} is a submodule; submodules cannot have submodules (two levels).")
         siblings = [int(module.ordering) for module in modules if module.parent_id == parent_id]
         ordering = data.ordering if data.ordering is not None else max(siblings, default=0) + 1
-        fields = data.model_dump(exclude_none=True, exclude={"course_id", "parent_id", "ordering"})
+        fields = data.model_dump(exclude_none=True, exclude={"course_id", "parent_id", "ordering", "image"})
         fields.setdefault("status", DEFAULT_STATUS)
         repository = ModuleRepository(caller.tenant_id)
         module = repository.new_module(
@@ -65,19 +66,21 @@ def create_module(caller: Principal, data: ModuleCreate) -> ModuleOut:
             course_status=course.status,
             created_by=caller.user_id,
             created_at=utc_now(),
+            image=image,
             **fields,
         )
         repository.create(module, course, parent)  # ParentGone: the course or parent changed; decide again
         return ModuleOut.model_validate(module)
 
-    return with_retries(attempt, f"course {course_id}", retry_on=(ParentGone,))
+    with new_image(caller.tenant_id, data.image) as image:
+        return with_image_url(with_retries(attempt, f"course {course_id}", retry_on=(ParentGone,)))
 
 
 def get_module(caller: Principal, module_id: str) -> ModuleOut:
     module = ModuleRepository(caller.tenant_id).get(module_id)
     if module is None or not learner_sees(caller, module):
         raise module_not_found(module_id)
-    return ModuleOut.model_validate(module)
+    return with_image_url(ModuleOut.model_validate(module))
 
 
 def list_course_modules(caller: Principal, course_id: str, include_submodules: bool) -> CourseModules:
@@ -118,11 +121,15 @@ def update_module(caller: Principal, module_id: str, changes: ModuleUpdate) -> M
         module = repository.get(module_id)
         if module is None:
             raise module_not_found(module_id)
+        previous_image = module.image
         apply_changes(module, sent, caller, dates_in_order)
         repository.save(module)
+        if module.image != previous_image:
+            discard_image(previous_image)
         return ModuleOut.model_validate(module)
 
-    return with_retries(attempt, "module")
+    with sent_image(caller.tenant_id, sent):
+        return with_image_url(with_retries(attempt, "module"))
 
 
 def delete_module(caller: Principal, module_id: str) -> MessageResult:

@@ -124,7 +124,7 @@ def test_a_course_status_change_reaches_its_modules(api):
         ({"courseId": "COURSE", "title": "t", "ordering": "first"}, "'ordering' must be a whole number"),
         ({"courseId": "COURSE", "title": ""}, "'title' must not be empty"),
         ({"courseId": "COURSE", "title": "t", "startDatetime": "2025-02-01", "endDatetime": "2025-01-01"}, "startDatetime must not be after endDatetime"),
-        ({"courseId": "COURSE", "title": "t", "image": "abc"}, "'image' is not a field"),
+        ({"courseId": "COURSE", "title": "t", "image": "abc"}, "'image' must be an image file or its base64 text"),
     ],
 )  # fmt: skip
 def test_bad_module_bodies_are_400_and_store_nothing(api, course_id, body, message):
