@@ -113,3 +113,14 @@ def test_keys_arrive_url_encoded_and_are_decoded(api):
     result = land(spaced, media["path"], samples.PNG)
 
     assert result["registered"][0]["outcome"] == "uploaded"
+
+
+def test_an_object_under_another_tenants_prefix_never_registers_this_tenants_record(api):
+    media = pending(api)
+    other_tenant_key = object_key("someone-else", media["mediaId"])
+
+    result = land(api, other_tenant_key, samples.PNG)
+
+    assert result["registered"][0]["outcome"] == "removed"
+    assert not object_exists(other_tenant_key)
+    assert api.call("GET", f"/api/media/{media['mediaId']}").result["status"] == "pending"
