@@ -166,7 +166,11 @@ def test_a_parent_must_be_a_top_level_module_of_the_same_course(api, course_id):
     assert f"is not a module of course {course_id}" in wrong_course.errmsg
     assert "submodules cannot have submodules" in too_deep.errmsg
     assert api.call("GET", f"/api/modules/{parent['moduleId']}/submodules").result["subModules"] == [
-        {k: v for k, v in child.items() if k not in ("tenentId", "createdBy", "createdAt", "updatedBy", "updatedAt", "imageUrl")}
+        {
+            k: v
+            for k, v in child.items()
+            if k not in ("tenentId", "createdBy", "createdAt", "updatedBy", "updatedAt", "imageUrl")
+        }
     ]
 
 
