@@ -22,7 +22,7 @@ class AlreadyAttached(Exception):
 
 
 class NotPending(Exception):
-    """The media record is no longer pending (registered already, or gone)."""
+    """The media record changed since it was read (registered by another delivery, or gone)."""
 
 
 class AttachTargetGone(Exception):
@@ -59,12 +59,15 @@ class MediaRepository:
 
     @staticmethod
     def settle(media: MediaItem, status: str, **fields: object) -> None:
-        """Move a pending record to `status` with `fields` (and out of the TTL), once only."""
+        """Move the record, as it was read (its status and checksum), to `status` with `fields`
+        and out of the TTL; NotPending when another writer changed it first."""
         actions = [getattr(MediaItem, name).set(value) for name, value in fields.items() if value is not None]
+        unchanged = MediaItem.status == media.status
+        unchanged &= MediaItem.checksum == media.checksum if media.checksum else MediaItem.checksum.does_not_exist()
         try:
             media.update(
                 actions=[MediaItem.status.set(status), MediaItem.expires_at.remove(), *actions],
-                condition=MediaItem.status == "pending",
+                condition=unchanged,
                 add_version_condition=False,
             )
         except UpdateError as error:

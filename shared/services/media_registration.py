@@ -3,7 +3,7 @@
 The object itself is checked (size, first bytes, and a key naming a pending record of its
 tenant): the presigned policy is never trusted alone. An accepted object marks its record
 `uploaded`; a refused one is removed and its record marked `rejected`; an object no pending
-record expects is removed. A repeated event finds the record no longer pending and changes nothing."""
+record expects is removed. A repeated event finds the object registered and changes nothing."""
 
 from dataclasses import dataclass
 from typing import Literal
@@ -40,11 +40,16 @@ def register_object(key: str) -> Registration:
     if media is None or media.path != key:
         storage.delete_object(key)
         return Registration(key, "removed", "no media record expects this object")
-    if media.status != "pending":
-        return Registration(key, "unchanged", f"the record is already {media.status}")
+    if media.status not in ("pending", "uploaded"):
+        storage.delete_object(key)
+        return Registration(key, "removed", f"the record is {media.status}")
     found = storage.inspect_object(key, SNIFF_BYTES)
     if found is None:
         return Registration(key, "unchanged", "the object is gone")
+    if media.status == "uploaded" and found.etag == media.checksum:
+        return Registration(key, "unchanged", "the object is registered already")
+    # A pending upload, or a registered object replaced through a still-valid upload URL:
+    # either way these bytes are checked before they are kept.
     try:
         if found.size != media.size:
             raise RejectedFile(f"The upload is {found.size} bytes, not the {int(media.size or 0)} declared.")

@@ -124,3 +124,24 @@ def test_an_object_under_another_tenants_prefix_never_registers_this_tenants_rec
     assert result["registered"][0]["outcome"] == "removed"
     assert not object_exists(other_tenant_key)
     assert api.call("GET", f"/api/media/{media['mediaId']}").result["status"] == "pending"
+
+
+def test_a_registered_object_replaced_through_its_upload_url_is_checked_again(api):
+    media = pending(api)
+    land(api, media["path"], samples.PNG)
+
+    replaced = land(api, media["path"], samples.EXE[: len(samples.PNG)].ljust(len(samples.PNG), b"\x00"))
+
+    assert replaced["registered"][0]["outcome"] == "rejected"
+    assert not object_exists(media["path"])
+    assert api.call("GET", f"/api/media/{media['mediaId']}").result["status"] == "rejected"
+
+
+def test_an_object_for_a_rejected_record_is_removed(api):
+    media = pending(api)
+    land(api, media["path"], samples.JPEG.ljust(len(samples.PNG), b"\x00")[: len(samples.PNG)])
+
+    again = land(api, media["path"], samples.PNG)
+
+    assert again["registered"][0]["outcome"] == "removed"
+    assert not object_exists(media["path"])
