@@ -45,8 +45,12 @@ def update_course(caller: Caller, course_id: CourseId, body: CourseUpdate) -> Co
 
 
 @app.delete("/api/courses/<courseId>", operation_id="api.course.delete", security=ADMIN_ONLY)
-def delete_course(caller: Caller, course_id: CourseId) -> MessageResult:
-    return courses.delete_course(caller, str(course_id))
+def delete_course(
+    caller: Caller,
+    course_id: CourseId,
+    force: Annotated[FormBool, Query(description="cancel active enrollments")] = False,
+) -> MessageResult:
+    return courses.delete_course(caller, str(course_id), force)
 
 
 lambda_handler = lambda_handler_for(app)

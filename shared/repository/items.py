@@ -43,6 +43,19 @@ class Keys:
     def lesson(self, lesson_id: str) -> str:
         return tenant_key(self.tenant_id, "LESSON", lesson_id)
 
+    def course_enrollments(self, course_id: str) -> str:
+        """A course's enrollments, one item per user (the key makes a second one impossible)."""
+        return tenant_key(self.tenant_id, "COURSE", course_id, "ENROLLMENTS")
+
+    def all_enrollments(self) -> str:
+        return tenant_key(self.tenant_id, "ENROLLMENTS")
+
+    def enrollment(self, enrollment_id: str) -> str:
+        return tenant_key(self.tenant_id, "ENROLLMENT", enrollment_id)
+
+    def user(self, user_id: str) -> str:
+        return tenant_key(self.tenant_id, "USER", user_id)
+
     def media(self, media_id: str) -> str:
         """The media record, and in LookupIndex the partition of everything that uses it."""
         return tenant_key(self.tenant_id, "MEDIA", media_id)
@@ -232,3 +245,28 @@ class FileAssociation(LmsItem, discriminator="lesson_file"):
     media_id = UnicodeAttribute()
     created_by = UnicodeAttribute()
     created_at = UnicodeAttribute()
+
+
+class EnrollmentItem(LmsItem, discriminator="enrollment"):
+    """PK `T#…#COURSE#<course>#ENROLLMENTS`, SK `USER#<user>`: one per user and course by its key.
+    ListIndex: the tenant's enrollments newest first; LookupIndex: by id; UserIndex: the user's.
+    Carries a copy of its course's summary so lists stay one request per page. Updates require
+    the `revision` they read (a re-enrollment overwrites a cancelled item, so no version attribute)."""
+
+    enrollment_id = UnicodeAttribute()
+    course_id = UnicodeAttribute()
+    user_id = UnicodeAttribute()
+    tenant_id = UnicodeAttribute()
+    enrolled_on_time = UnicodeAttribute()
+    end_time = UnicodeAttribute(null=True)
+    status = UnicodeAttribute()
+    unlimited_plan = BooleanAttribute(default=False)
+    before_expiry_mail = BooleanAttribute(default=False)
+    after_expiry_mail = BooleanAttribute(default=False)
+    params = JSONAttribute(null=True)
+    course = JSONAttribute()
+    enrolled_by = UnicodeAttribute()
+    enrolled_at = UnicodeAttribute()
+    updated_by = UnicodeAttribute(null=True)
+    updated_at = UnicodeAttribute(null=True)
+    revision = NumberAttribute(default=0)

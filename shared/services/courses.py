@@ -15,6 +15,7 @@ from shared.errors import Conflict
 from shared.observability import metrics
 from shared.pagination import paginate
 from shared.repository.courses import AliasTaken, ConcurrentModification, CourseRepository
+from shared.repository.enrollments import EnrollmentRepository
 from shared.repository.items import CourseItem, LessonLinkItem, ModuleFields, ModuleItem
 from shared.schemas.common import MessageResult
 from shared.schemas.courses import (
@@ -167,15 +168,24 @@ def update_course(caller: Principal, course_id: str, changes: CourseUpdate) -> C
         return with_image_url(with_retries(attempt, "course"))
 
 
-def delete_course(caller: Principal, course_id: str) -> MessageResult:
-    """Remove the course and everything stored under it (modules, lesson links)."""
+def delete_course(caller: Principal, course_id: str, force: bool = False) -> MessageResult:
+    """Remove the course and everything stored under it (modules, lesson links). Refused while it
+    has active enrollments, unless `force`: then they are cancelled (their records kept) first."""
     repository = CourseRepository(caller.tenant_id)
+    enrollments = EnrollmentRepository(caller.tenant_id)
 
     def attempt() -> None:
         items = repository.get_collection(course_id)
         course = next((item for item in items if isinstance(item, CourseItem)), None)
         if course is None:
             raise course_not_found(course_id)
+        active = enrollments.active_in_course(course_id)
+        if active and not force:
+            raise Conflict(
+                f"Course {course_id} has {len(active)} active enrollment{'s' if len(active) > 1 else ''}; "
+                "send ?force=true to cancel them and delete the course."
+            )
+        enrollments.cancel(active, caller.user_id, utc_now())
         repository.delete(course, [item for item in items if item is not course])
 
     with_retries(attempt, "course")

@@ -2,7 +2,7 @@
 
 A file's `<token>` becomes a fresh admin token (`<tenant>` and `<bucket>` in the S3 event, the
 caller's tenant and the test bucket); the ids the files use (a course, a module in it,
-a lesson placed in that module, a media record) are seeded first in the caller's tenant."""
+a lesson placed in that module, a media record, an enrollment) are seeded first in the caller's tenant."""
 
 import json
 from pathlib import Path
@@ -17,9 +17,11 @@ from local.template import ROOT
 from shared.clock import sortable_now, utc_now
 from shared.media_rules import object_key
 from shared.repository.courses import CourseRepository
+from shared.repository.enrollments import EnrollmentRepository
 from shared.repository.lessons import LessonRepository
 from shared.repository.media import MediaRepository
 from shared.repository.modules import ModuleRepository
+from shared.services.enrollments import course_summary
 from shared.settings import get_settings
 from tests.support import samples
 from tests.support.api import Api, route_for
@@ -30,6 +32,7 @@ COURSE_ID = "3fa85f64-5717-4562-b3fc-2c963f66afa6"
 MODULE_ID = "7c9e6679-7425-40de-944b-e07fc1f90ae7"
 LESSON_ID = "9b2d4f1e-2c3a-4b5d-8e6f-1a2b3c4d5e6f"
 MEDIA_ID = "c56a4180-65aa-42ec-a945-5fd21dec0538"
+ENROLLMENT_ID = "e2b9d7a4-5c1f-4f0e-9b7d-2a6c8e4f1b3d"
 
 
 def seed(api: Api) -> None:
@@ -52,6 +55,13 @@ def seed(api: Api) -> None:
     media = MediaRepository(api.tenant)
     key = object_key(api.tenant, MEDIA_ID)
     media.create(media.new_media(MEDIA_ID, format="image", storage="s3", path=key, status="uploaded", **made))
+    enrollments = EnrollmentRepository(api.tenant)
+    enrollments.create(
+        enrollments.new_enrollment(
+            COURSE_ID, "seeded-learner", ENROLLMENT_ID, sortable_now(), enrolled_on_time=made["created_at"],
+            status="active", course=course_summary(course), enrolled_by=api.user, enrolled_at=made["created_at"],
+        )
+    )  # fmt: skip
 
 
 def test_there_is_an_event_for_every_route():

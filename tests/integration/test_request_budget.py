@@ -64,10 +64,10 @@ def test_an_alias_change_is_one_read_and_one_transaction(api):
     )
 
 
-def test_delete_is_one_query_and_one_transaction(api):
+def test_delete_reads_the_course_and_its_active_enrollments_then_is_one_transaction(api):
     course_id = api.create_course()["courseId"]
 
-    assert requests_made(api, "DELETE", f"/api/courses/{course_id}") == (200, ["Query", "TransactWriteItems"])
+    assert requests_made(api, "DELETE", f"/api/courses/{course_id}") == (200, ["Query", "Query", "TransactWriteItems"])
 
 
 def test_refused_requests_touch_no_table(api):
@@ -167,7 +167,7 @@ def test_a_course_delete_past_one_transaction_deletes_the_rest_in_batches_first(
 
     status, operations = requests_made(api, "DELETE", f"/api/courses/{course_id}")
 
-    assert (status, operations) == (200, ["Query", "BatchWriteItem", "BatchWriteItem", "TransactWriteItems"])
+    assert (status, operations) == (200, ["Query", "Query", "BatchWriteItem", "BatchWriteItem", "TransactWriteItems"])
     assert CourseRepository(api.tenant).get_collection(course_id) == []
     for lesson_id in lesson_ids[:3]:
         assert api.call("PUT", f"/api/lessons/{lesson_id}", json_body={"title": "still here"}).status == 200

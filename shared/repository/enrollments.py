@@ -1,0 +1,99 @@
+"""Enrollments: one per user and course, found by id, by user, by course or tenant-wide."""
+
+from typing import Any
+
+from pynamodb.exceptions import PutError
+from pynamodb.expressions.condition import Condition
+
+from shared.repository.base import LmsItem, write_in_transactions
+from shared.repository.courses import ConcurrentModification
+from shared.repository.items import EnrollmentItem, Keys
+
+ENROLLMENT_SK = "#ENROLLMENT"
+ACTIVE = ("active", "extended")
+
+
+class AlreadyEnrolled(Exception):
+    """The user holds an enrollment in the course that is not cancelled."""
+
+
+class EnrollmentRepository:
+    """Enrollment storage for one tenant."""
+
+    def __init__(self, tenant_id: str) -> None:
+        self.keys = Keys(tenant_id)
+
+    def new_enrollment(
+        self, course_id: str, user_id: str, enrollment_id: str, sort_key: str, **fields: Any
+    ) -> EnrollmentItem:
+        return EnrollmentItem(
+            self.keys.course_enrollments(course_id),
+            f"USER#{user_id}",
+            enrollment_id=enrollment_id,
+            course_id=course_id,
+            user_id=user_id,
+            tenant_id=self.keys.tenant_id,
+            gsi1pk=self.keys.all_enrollments(),
+            gsi1sk=f"{sort_key}#{enrollment_id}",
+            gsi2pk=self.keys.enrollment(enrollment_id),
+            gsi2sk=ENROLLMENT_SK,
+            gsi3pk=self.keys.user(user_id),
+            gsi3sk=f"ENROLLMENT#{sort_key}#{enrollment_id}",
+            **fields,
+        )
+
+    def create(self, enrollment: EnrollmentItem) -> None:
+        """Write it unless the user holds one in the course that is not cancelled (AlreadyEnrolled):
+        the key and this condition keep one per user and course under any concurrency."""
+        try:
+            enrollment.save(condition=EnrollmentItem.pk.does_not_exist() | (EnrollmentItem.status == "cancelled"))
+        except PutError as error:
+            if error.cause_response_code == "ConditionalCheckFailedException":
+                raise AlreadyEnrolled(enrollment.user_id) from error
+            raise
+
+    def get(self, enrollment_id: str) -> EnrollmentItem | None:
+        found = LmsItem.lookup_index.query(self.keys.enrollment(enrollment_id), LmsItem.gsi2sk == ENROLLMENT_SK)
+        return next((item for item in found if isinstance(item, EnrollmentItem)), None)
+
+    def find(self, user_id: str | None, course_id: str | None, condition: Condition | None) -> list[EnrollmentItem]:
+        """Enrollments of a user (UserIndex), of a course (its partition) or of the tenant
+        (ListIndex), matching `condition`: one Query, more only past 1 MB."""
+        if user_id:
+            found = LmsItem.user_index.query(self.keys.user(user_id), filter_condition=condition)
+        elif course_id:
+            found = LmsItem.query(
+                self.keys.course_enrollments(course_id), filter_condition=condition, consistent_read=True
+            )
+        else:
+            found = LmsItem.list_index.query(self.keys.all_enrollments(), filter_condition=condition)
+        return [item for item in found if isinstance(item, EnrollmentItem)]
+
+    def save(self, enrollment: EnrollmentItem) -> None:
+        """Write a changed enrollment if nobody changed it since it was read."""
+        read = enrollment.revision
+        enrollment.revision = read + 1
+        try:
+            enrollment.save(condition=EnrollmentItem.revision == read)
+        except PutError as error:
+            if error.cause_response_code == "ConditionalCheckFailedException":
+                raise ConcurrentModification(enrollment.enrollment_id) from error
+            raise
+
+    def active_in_course(self, course_id: str) -> list[EnrollmentItem]:
+        """The course's active or extended enrollments: one strongly consistent Query."""
+        return self.find(None, course_id, EnrollmentItem.status.is_in(*ACTIVE))
+
+    def cancel(self, enrollments: list[EnrollmentItem], by: str, at: str) -> None:
+        """Cancel each (kept as records), a transaction of up to 100 at a time."""
+
+        def cancel_one(writes: Any, enrollment: EnrollmentItem) -> None:
+            actions = [
+                EnrollmentItem.status.set("cancelled"),
+                EnrollmentItem.updated_by.set(by),
+                EnrollmentItem.updated_at.set(at),
+                EnrollmentItem.revision.add(1),
+            ]
+            writes.update(enrollment, actions, condition=EnrollmentItem.pk.exists())
+
+        write_in_transactions(cancel_one, enrollments)

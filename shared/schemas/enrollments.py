@@ -1,0 +1,90 @@
+"""Request and response bodies of the Enrollment group."""
+
+from typing import Any, Literal
+from uuid import UUID
+
+from pydantic import Field, model_validator
+
+from shared.schemas.common import FormBool, Identifier, JsonObject, RequestModel, ResponseModel, Timestamp, reject_nulls
+
+EnrollmentStatus = Literal["pending", "active", "extended", "completed", "expired", "cancelled"]
+
+
+class EnrollmentCreate(RequestModel):
+    """`POST /api/enrollments`."""
+
+    course_id: UUID
+    user_id: Identifier
+    unlimited_plan: FormBool = False
+    before_expiry_mail: FormBool = False
+    after_expiry_mail: FormBool = False
+    params: JsonObject | None = None
+
+
+class EnrollmentUpdate(RequestModel):
+    """`PUT /api/enrollments/{enrollmentId}`: fields left out stay as they are."""
+
+    end_time: Timestamp | None = None
+    status: EnrollmentStatus | None = None
+    unlimited_plan: FormBool | None = None
+    before_expiry_mail: FormBool | None = None
+    after_expiry_mail: FormBool | None = None
+    params: JsonObject | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _required_fields_not_null(cls, data: Any) -> Any:
+        return reject_nulls(data, ("status", "unlimitedPlan", "beforeExpiryMail", "afterExpiryMail"))
+
+
+class EnrollmentCourse(ResponseModel):
+    """The course, as an enrollment in a list shows it."""
+
+    title: str
+    short_description: str | None
+    image: str | None
+
+
+class EnrollmentCourseDetails(EnrollmentCourse):
+    description: str | None
+    start_datetime: str | None
+    end_datetime: str | None
+
+
+class EnrollmentSummary(ResponseModel):
+    """An enrollment in the list (`api.enrollment.list`)."""
+
+    enrollment_id: str
+    course_id: str
+    user_id: str
+    enrolled_on_time: str
+    end_time: str | None
+    status: EnrollmentStatus
+    unlimited_plan: bool
+    course: EnrollmentCourse
+
+
+class EnrollmentList(ResponseModel):
+    count: int
+    enrollments: list[EnrollmentSummary]
+
+
+class EnrollmentOut(ResponseModel):
+    """A whole enrollment (`api.enrollment.create`, `.get`, `.update`)."""
+
+    enrollment_id: str
+    course_id: str
+    user_id: str
+    tenent_id: str = Field(validation_alias="tenant_id")
+    enrolled_on_time: str
+    end_time: str | None
+    status: EnrollmentStatus
+    unlimited_plan: bool
+    before_expiry_mail: bool
+    after_expiry_mail: bool
+    params: dict[str, Any] | None
+    enrolled_by: str
+    enrolled_at: str
+    updated_by: str | None
+    updated_at: str | None
+    course: EnrollmentCourseDetails

@@ -1,0 +1,146 @@
+"""Enrollment rules (BEHAVIOUR.md: Enrollments): one per user and course, staff enroll anyone,
+a learner only themselves in a published self-enrollment course, and only sees their own."""
+
+import uuid
+from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit
+from pynamodb.expressions.condition import Condition
+
+from shared.auth import Principal
+from shared.clock import sortable_now, utc_now
+from shared.errors import Conflict, Forbidden, NotFound
+from shared.observability import metrics
+from shared.pagination import paginate
+from shared.repository.courses import CourseRepository
+from shared.repository.enrollments import AlreadyEnrolled, EnrollmentRepository
+from shared.repository.items import CourseItem, EnrollmentItem
+from shared.schemas.common import MessageResult
+from shared.schemas.enrollments import (
+    EnrollmentCreate,
+    EnrollmentList,
+    EnrollmentOut,
+    EnrollmentStatus,
+    EnrollmentSummary,
+    EnrollmentUpdate,
+)
+from shared.services.changes import apply_changes, with_retries
+from shared.services.visibility import PUBLISHED, course_not_found
+
+CANCELLED = "cancelled"
+
+
+def enrollment_not_found(enrollment_id: str) -> NotFound:
+    return NotFound(f"Enrollment {enrollment_id} not found.")
+
+
+def course_summary(course: CourseItem) -> dict[str, Any]:
+    """What an enrollment shows of its course, copied onto it."""
+    return {
+        "title": course.title,
+        "short_description": course.short_description,
+        "description": course.description,
+        "image": course.image,
+        "start_datetime": course.start_datetime,
+        "end_datetime": course.end_datetime,
+    }
+
+
+def enroll(caller: Principal, data: EnrollmentCreate) -> EnrollmentOut:
+    """Staff enroll anyone of the tenant; a learner only themselves, in a published course that
+    takes self-enrollment (pending while it needs an admin's approval)."""
+    course_id = str(data.course_id)
+    if not caller.is_staff and data.user_id != caller.user_id:
+        raise Forbidden("Learners may enroll only themselves.")
+    course = CourseRepository(caller.tenant_id).get(course_id)
+    if course is None or (not caller.is_staff and course.status != PUBLISHED):
+        raise course_not_found(course_id)
+    status = "active"
+    if not caller.is_staff:
+        if not course.auto_enroll:
+            raise Forbidden(f"Course {course_id} does not take self-enrollment; ask an instructor to enroll you.")
+        status = "pending" if course.admin_approval else "active"
+    now = utc_now()
+    repository = EnrollmentRepository(caller.tenant_id)
+    enrollment = repository.new_enrollment(
+        course_id,
+        data.user_id,
+        str(uuid.uuid4()),
+        sortable_now(),
+        enrolled_on_time=now,
+        end_time=None if data.unlimited_plan else course.end_datetime,
+        status=status,
+        course=course_summary(course),
+        enrolled_by=caller.user_id,
+        enrolled_at=now,
+        **data.model_dump(exclude_none=True, exclude={"course_id", "user_id"}),
+    )
+    try:
+        repository.create(enrollment)
+    except AlreadyEnrolled:
+        raise Conflict(f"User {data.user_id} is already enrolled in course {course_id}.") from None
+    metrics.add_metric(name="Enrolled", unit=MetricUnit.Count, value=1)
+    return EnrollmentOut.model_validate(enrollment)
+
+
+def list_enrollments(
+    caller: Principal,
+    user_id: str | None,
+    course_id: str | None,
+    status: EnrollmentStatus | None,
+    page: int,
+    limit: int,
+) -> EnrollmentList:
+    """Newest first; cancelled ones only when asked for; learners see their own only."""
+    if not caller.is_staff:
+        if user_id not in (None, caller.user_id):
+            raise Forbidden("Learners may list only their own enrollments.")
+        user_id = caller.user_id
+    conditions: list[Condition] = [
+        EnrollmentItem.status == status if status else EnrollmentItem.status != CANCELLED,
+    ]
+    if course_id and user_id:
+        conditions.append(EnrollmentItem.course_id == course_id)
+    condition = conditions[0]
+    for each in conditions[1:]:
+        condition &= each
+    found = EnrollmentRepository(caller.tenant_id).find(user_id, course_id, condition)
+    found.sort(key=lambda enrollment: enrollment.gsi1sk or "", reverse=True)  # enrolled, to the microsecond
+    return EnrollmentList(
+        count=len(found), enrollments=[EnrollmentSummary.model_validate(e) for e in paginate(found, page, limit)]
+    )
+
+
+def _readable(caller: Principal, enrollment_id: str) -> EnrollmentItem:
+    enrollment = EnrollmentRepository(caller.tenant_id).get(enrollment_id)
+    if enrollment is None:
+        raise enrollment_not_found(enrollment_id)
+    if not caller.is_staff and enrollment.user_id != caller.user_id:
+        raise Forbidden("Learners may read only their own enrollments.")
+    return enrollment
+
+
+def get_enrollment(caller: Principal, enrollment_id: str) -> EnrollmentOut:
+    return EnrollmentOut.model_validate(_readable(caller, enrollment_id))
+
+
+def update_enrollment(caller: Principal, enrollment_id: str, changes: EnrollmentUpdate) -> EnrollmentOut:
+    """Apply the fields sent (an unlimited plan has no end); a concurrent change is re-read."""
+    repository = EnrollmentRepository(caller.tenant_id)
+    sent = changes.model_dump(exclude_unset=True)
+    if sent.get("unlimited_plan"):
+        sent["end_time"] = None
+
+    def attempt() -> EnrollmentOut:
+        enrollment = _readable(caller, enrollment_id)
+        apply_changes(enrollment, sent, caller, lambda _: None)
+        repository.save(enrollment)
+        return EnrollmentOut.model_validate(enrollment)
+
+    return with_retries(attempt, "enrollment")
+
+
+def cancel_enrollment(caller: Principal, enrollment_id: str) -> MessageResult:
+    """Set `cancelled`, keeping the record (cancelling twice is fine)."""
+    update_enrollment(caller, enrollment_id, EnrollmentUpdate.model_validate({"status": CANCELLED}))
+    return MessageResult(message="Enrollment cancelled successfully")
