@@ -96,14 +96,9 @@ def list_enrollments(
         if user_id not in (None, caller.user_id):
             raise Forbidden("Learners may list only their own enrollments.")
         user_id = caller.user_id
-    conditions: list[Condition] = [
-        EnrollmentItem.status == status if status else EnrollmentItem.status != CANCELLED,
-    ]
-    if course_id and user_id:
-        conditions.append(EnrollmentItem.course_id == course_id)
-    condition = conditions[0]
-    for each in conditions[1:]:
-        condition &= each
+    condition: Condition = EnrollmentItem.status == status if status else EnrollmentItem.status != CANCELLED
+    if course_id and user_id:  # the user's enrollments are read; the course narrows them
+        condition &= EnrollmentItem.course_id == course_id
     found = EnrollmentRepository(caller.tenant_id).find(user_id, course_id, condition)
     found.sort(key=lambda enrollment: enrollment.gsi1sk or "", reverse=True)  # enrolled, to the microsecond
     return EnrollmentList(
