@@ -61,6 +61,9 @@ Caller = Annotated[Principal, Depends(current_principal)]
 CourseId = Annotated[UUID, Path(alias="courseId", description="UUID of the course")]
 ModuleId = Annotated[UUID, Path(alias="moduleId", description="UUID of the module")]
 LessonId = Annotated[UUID, Path(alias="lessonId", description="UUID of the lesson")]
+MediaId = Annotated[UUID, Path(alias="mediaId", description="UUID of the media")]
+EnrollmentId = Annotated[UUID, Path(alias="enrollmentId", description="UUID of the enrollment")]
+COURSE_LEVEL = "null"  # the moduleId of a course-level lesson in the lesson-link routes
 
 
 def _module_or_course_level(value: Any) -> str | None:
@@ -72,7 +75,6 @@ def _module_or_course_level(value: Any) -> str | None:
         raise ValueError("must be a module UUID, or null for a course-level lesson") from None
 
 
-COURSE_LEVEL = "null"
 ModuleIdOrNull = Annotated[
     str | None,
     BeforeValidator(_module_or_course_level),

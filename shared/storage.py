@@ -62,10 +62,8 @@ def download_url(key: str, filename: str | None) -> str:
     return url
 
 
-def put_object(key: str, body: bytes, content_type: str) -> str:
-    """Store the bytes; returns the object's ETag (its checksum for a single-part upload)."""
-    response = s3().put_object(Bucket=get_settings().media_bucket, Key=key, Body=body, ContentType=content_type)
-    return response["ETag"].strip('"')
+def put_object(key: str, body: bytes, content_type: str) -> None:
+    s3().put_object(Bucket=get_settings().media_bucket, Key=key, Body=body, ContentType=content_type)
 
 
 def delete_object(key: str) -> None:

@@ -3,9 +3,9 @@
 from typing import Annotated
 from uuid import UUID
 
-from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+from aws_lambda_powertools.event_handler.openapi.params import Query
 
-from shared.api import ANY_ROLE, STAFF_ONLY, Caller, create_app, lambda_handler_for
+from shared.api import ANY_ROLE, STAFF_ONLY, Caller, EnrollmentId, create_app, lambda_handler_for
 from shared.schemas.common import Identifier, MessageResult, PageNumber, PageSize
 from shared.schemas.enrollments import (
     EnrollmentCreate,
@@ -17,8 +17,6 @@ from shared.schemas.enrollments import (
 from shared.services import enrollments
 
 app = create_app()
-
-EnrollmentId = Annotated[UUID, Path(alias="enrollmentId", description="UUID of the enrollment")]
 
 
 @app.post("/api/enrollments", operation_id="api.enrollment.create", security=ANY_ROLE, status_code=201)

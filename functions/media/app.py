@@ -1,18 +1,11 @@
 """Media group: `/api/media` and lesson attachments (contract: Media Management)."""
 
-from typing import Annotated
-from uuid import UUID
-
-from aws_lambda_powertools.event_handler.openapi.params import Path
-
-from shared.api import ANY_ROLE, STAFF_ONLY, Caller, LessonId, create_app, lambda_handler_for
+from shared.api import ANY_ROLE, STAFF_ONLY, Caller, LessonId, MediaId, create_app, lambda_handler_for
 from shared.schemas.common import MessageResult
 from shared.schemas.media import AttachmentOut, MediaCreate, MediaOut
 from shared.services import media
 
 app = create_app()
-
-MediaId = Annotated[UUID, Path(alias="mediaId", description="UUID of the media")]
 
 
 @app.post("/api/media", operation_id="api.media.upload", security=STAFF_ONLY, status_code=201)

@@ -11,7 +11,7 @@ from typing import Any
 
 from pynamodb.attributes import DiscriminatorAttribute, UnicodeAttribute
 from pynamodb.connection import Connection, TableConnection
-from pynamodb.exceptions import TransactWriteError
+from pynamodb.exceptions import PynamoDBException, TransactWriteError
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
@@ -29,7 +29,7 @@ def tenant_key(tenant_id: str, *parts: str) -> str:
 
 
 class ListIndex(GlobalSecondaryIndex["LmsItem"]):
-    """Ordered lists inside a tenant: courses newest first, later enrollments of a course, submodules."""
+    """Tenant-wide lists, newest first: the tenant's courses, the tenant's enrollments."""
 
     class Meta:
         index_name = "ListIndex"
@@ -40,7 +40,8 @@ class ListIndex(GlobalSecondaryIndex["LmsItem"]):
 
 
 class LookupIndex(GlobalSecondaryIndex["LmsItem"]):
-    """Items addressed by their own id that live in a parent's collection (modules, lesson links)."""
+    """Items found by their own id, each heading a partition of what belongs to it: a module (its
+    submodules' copies, its links), a media record (its uses), an enrollment."""
 
     class Meta:
         index_name = "LookupIndex"
@@ -51,7 +52,7 @@ class LookupIndex(GlobalSecondaryIndex["LmsItem"]):
 
 
 class UserIndex(GlobalSecondaryIndex["LmsItem"]):
-    """What belongs to one user of a tenant: enrollments, course tracks, lesson attempts."""
+    """What belongs to one user of a tenant: enrollments (later course tracks)."""
 
     class Meta:
         index_name = "UserIndex"
@@ -113,6 +114,15 @@ CONDITION_FAILED = "ConditionalCheckFailed"
 TRANSACTION_CONFLICT = "TransactionConflict"
 
 
+class ConcurrentModification(Exception):
+    """The item changed between our read and our write, or another transaction held it: retry."""
+
+
+def condition_failed(error: PynamoDBException) -> bool:
+    """Whether a single-item write failed on its condition (rather than on anything else)."""
+    return error.cause_response_code == "ConditionalCheckFailedException"
+
+
 class Cancelled(Exception):
     """A transaction DynamoDB cancelled, with the reason for each write that was given a name."""
 
@@ -163,6 +173,14 @@ class Transaction:
         codes = [reason.code if reason is not None else None for reason in error.cancellation_reasons]
         reasons = {name: code for name, code in zip(names, codes, strict=False) if name and code and code != "None"}
         return Cancelled(reasons, conflict=TRANSACTION_CONFLICT in codes)
+
+
+def concurrent_change(cancelled: Cancelled, item_id: str, *names: str) -> Exception:
+    """ConcurrentModification when another writer caused the cancellation (a conflict, or a
+    failed condition on one of `names`); otherwise the cancellation itself, to re-raise."""
+    if cancelled.conflict or any(cancelled.failed(name) for name in names):
+        return ConcurrentModification(item_id)
+    return cancelled
 
 
 @contextmanager

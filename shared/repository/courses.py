@@ -11,9 +11,13 @@ from pynamodb.exceptions import PutError
 from pynamodb.expressions.condition import Condition
 
 from shared.repository.base import (
+    TRANSACTION_LIMIT,
     Cancelled,
+    ConcurrentModification,
     LmsItem,
     Transaction,
+    concurrent_change,
+    condition_failed,
     delete_with_children,
     transaction,
     write_in_transactions,
@@ -26,8 +30,8 @@ from shared.repository.items import (
     CourseItem,
     Keys,
     LessonLinkItem,
-    LinkPointer,
     ModuleFields,
+    link_pointer,
 )
 
 # Writes a course update puts in its own transaction before copying its status to modules.
@@ -36,28 +40,6 @@ COURSE_UPDATE_WRITES = 3
 
 class AliasTaken(Exception):
     """Another course of the tenant holds the alias."""
-
-
-class ConcurrentModification(Exception):
-    """The item changed between our read and our write, or another transaction held it: retry."""
-
-
-def concurrent_change(cancelled: Cancelled, item_id: str, *names: str) -> Exception:
-    """ConcurrentModification when another writer caused the cancellation (a conflict, or a
-    failed condition on one of `names`); otherwise the cancellation itself, to re-raise."""
-    if cancelled.conflict or any(cancelled.failed(name) for name in names):
-        return ConcurrentModification(item_id)
-    return cancelled
-
-
-def link_pointer(keys: Keys, link: LessonLinkItem) -> LinkPointer:
-    """The pointer a link has in its lesson's partition (written and deleted with the link)."""
-    return LinkPointer(
-        keys.lesson(link.lesson_id),
-        keys.pointer_sk(link.course_id, link.module_id),
-        course_id=link.course_id,
-        module_id=link.module_id,
-    )
 
 
 def copy_course_status(writes: Transaction, module: ModuleFields, status: str) -> None:
@@ -112,7 +94,7 @@ class CourseRepository:
         while it fits (then in further ones: docs/DATA-MODEL.md). The copies are versioned
         writes, so a module edited meanwhile makes the whole update read again."""
         copies = [module for module in modules if module.course_status != course.status]
-        room = 100 - COURSE_UPDATE_WRITES
+        room = TRANSACTION_LIMIT - COURSE_UPDATE_WRITES
         try:
             if course.alias == previous_alias and not copies:
                 course.save()
@@ -129,7 +111,7 @@ class CourseRepository:
                 lambda writes, module: copy_course_status(writes, module, course.status), copies[room:]
             )
         except PutError as error:
-            if error.cause_response_code == "ConditionalCheckFailedException":
+            if condition_failed(error):
                 raise ConcurrentModification(course.course_id) from error
             raise
         except Cancelled as cancelled:

@@ -5,8 +5,7 @@ from typing import Any
 from pynamodb.exceptions import PutError
 from pynamodb.expressions.condition import Condition
 
-from shared.repository.base import LmsItem, write_in_transactions
-from shared.repository.courses import ConcurrentModification
+from shared.repository.base import ConcurrentModification, LmsItem, condition_failed, write_in_transactions
 from shared.repository.items import EnrollmentItem, Keys
 
 ENROLLMENT_SK = "#ENROLLMENT"
@@ -48,7 +47,7 @@ class EnrollmentRepository:
         try:
             enrollment.save(condition=EnrollmentItem.pk.does_not_exist() | (EnrollmentItem.status == "cancelled"))
         except PutError as error:
-            if error.cause_response_code == "ConditionalCheckFailedException":
+            if condition_failed(error):
                 raise AlreadyEnrolled(enrollment.user_id) from error
             raise
 
@@ -76,7 +75,7 @@ class EnrollmentRepository:
         try:
             enrollment.save(condition=EnrollmentItem.revision == read)
         except PutError as error:
-            if error.cause_response_code == "ConditionalCheckFailedException":
+            if condition_failed(error):
                 raise ConcurrentModification(enrollment.enrollment_id) from error
             raise
 

@@ -2,8 +2,9 @@
 
 A course's item collection (PK = the course) holds the course, its modules, a copy of each
 submodule for its parent's list, and its lesson links, so the course tree is one Query. A
-lesson's partition holds the lesson and a pointer to each of its links, so updating a lesson
-finds every copy of its summary with one strongly consistent Query."""
+lesson's partition holds the lesson, its attachments and a pointer to each of its links, so
+updating a lesson finds every copy of its summary with one strongly consistent Query. Media
+records and enrollments have partitions of their own."""
 
 from pynamodb.attributes import BooleanAttribute, JSONAttribute, NumberAttribute, UnicodeAttribute, VersionAttribute
 
@@ -270,3 +271,13 @@ class EnrollmentItem(LmsItem, discriminator="enrollment"):
     updated_by = UnicodeAttribute(null=True)
     updated_at = UnicodeAttribute(null=True)
     revision = NumberAttribute(default=0)
+
+
+def link_pointer(keys: Keys, link: LessonLinkItem) -> LinkPointer:
+    """The pointer a link has in its lesson's partition (written and deleted with the link)."""
+    return LinkPointer(
+        keys.lesson(link.lesson_id),
+        keys.pointer_sk(link.course_id, link.module_id),
+        course_id=link.course_id,
+        module_id=link.module_id,
+    )

@@ -9,8 +9,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from shared.repository.base import TRANSACTION_LIMIT, Cancelled, LmsItem, Transaction, delete_with_children, transaction
-from shared.repository.courses import concurrent_change, link_pointer
+from shared.repository.base import (
+    TRANSACTION_LIMIT,
+    Cancelled,
+    LmsItem,
+    Transaction,
+    concurrent_change,
+    delete_with_children,
+    transaction,
+)
 from shared.repository.items import (
     COURSE_SK,
     FILE_PREFIX,
@@ -23,6 +30,7 @@ from shared.repository.items import (
     LessonLinkItem,
     LinkPointer,
     ModuleItem,
+    link_pointer,
 )
 from shared.repository.media import MAIN_MEDIA_USE, mark_media_used
 

@@ -4,8 +4,15 @@ from typing import Any
 
 from pynamodb.exceptions import UpdateError
 
-from shared.repository.base import Cancelled, LmsItem, Transaction, delete_with_children, transaction
-from shared.repository.courses import concurrent_change
+from shared.repository.base import (
+    Cancelled,
+    LmsItem,
+    Transaction,
+    concurrent_change,
+    condition_failed,
+    delete_with_children,
+    transaction,
+)
 from shared.repository.items import LESSON_SK, MEDIA_SK, FileAssociation, Keys, LessonItem, MediaItem
 
 MAIN_MEDIA_USE = "LESSON#"  # LookupIndex sort key prefix of a lesson having the media as main media
@@ -71,7 +78,7 @@ class MediaRepository:
                 add_version_condition=False,
             )
         except UpdateError as error:
-            if error.cause_response_code == "ConditionalCheckFailedException":
+            if condition_failed(error):
                 raise NotPending(media.media_id) from error
             raise
 

@@ -7,8 +7,7 @@ one Query. Submodules cannot have submodules (two levels, refused deeper)."""
 from collections.abc import Sequence
 from typing import Any
 
-from shared.repository.base import Cancelled, LmsItem, delete_with_children, transaction
-from shared.repository.courses import concurrent_change, link_pointer
+from shared.repository.base import Cancelled, LmsItem, concurrent_change, delete_with_children, transaction
 from shared.repository.items import (
     CHILD_PREFIX,
     COURSE_SK,
@@ -19,6 +18,7 @@ from shared.repository.items import (
     ModuleFields,
     ModuleItem,
     SubmoduleEntry,
+    link_pointer,
 )
 
 

@@ -7,7 +7,7 @@ from typing import Any
 from shared.auth import Principal
 from shared.clock import utc_now
 from shared.errors import Conflict, Invalid
-from shared.repository.courses import ConcurrentModification
+from shared.repository.base import ConcurrentModification
 from shared.schemas.common import check_date_order
 
 ATTEMPTS = 3

@@ -14,7 +14,8 @@ from shared.clock import sortable_now, utc_now
 from shared.errors import Conflict
 from shared.observability import metrics
 from shared.pagination import paginate
-from shared.repository.courses import AliasTaken, ConcurrentModification, CourseRepository
+from shared.repository.base import ConcurrentModification
+from shared.repository.courses import AliasTaken, CourseRepository
 from shared.repository.enrollments import EnrollmentRepository
 from shared.repository.items import CourseItem, LessonLinkItem, ModuleFields, ModuleItem
 from shared.schemas.common import MessageResult

@@ -7,7 +7,8 @@ import pytest
 
 from shared.clock import sortable_now, utc_now
 from shared.repository.base import LmsItem
-from shared.repository.courses import CourseRepository, link_pointer
+from shared.repository.courses import CourseRepository
+from shared.repository.items import link_pointer
 from shared.repository.lessons import LessonRepository
 from shared.repository.metering import RequestCounter
 from shared.repository.modules import ModuleRepository
