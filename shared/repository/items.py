@@ -4,9 +4,17 @@ A course's item collection (PK = the course) holds the course, its modules, a co
 submodule for its parent's list, and its lesson links, so the course tree is one Query. A
 lesson's partition holds the lesson, its attachments and a pointer to each of its links, so
 updating a lesson finds every copy of its summary with one strongly consistent Query. Media
-records and enrollments have partitions of their own."""
+records and enrollments have partitions of their own. A learner's course track, attempts at a
+lesson and lessons passed each have a partition under the user."""
 
-from pynamodb.attributes import BooleanAttribute, JSONAttribute, NumberAttribute, UnicodeAttribute, VersionAttribute
+from pynamodb.attributes import (
+    BooleanAttribute,
+    JSONAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UnicodeSetAttribute,
+    VersionAttribute,
+)
 
 from shared.repository.base import LmsItem, tenant_key
 
@@ -20,6 +28,9 @@ CHILD_PREFIX = "CHILD#"
 LINK_PREFIX = "LINK#"
 MODULE_HEAD = "#MODULE"  # a module's own entry in its lookup partition
 COURSE_LEVEL = "ROOT"  # stands for "no module" in link keys
+TRACK_SK = "#TRACK"
+ATTEMPT_PREFIX = "ATTEMPT#"
+PASSED_PREFIX = "LESSON#"
 
 
 class Keys:
@@ -57,6 +68,18 @@ class Keys:
     def user(self, user_id: str) -> str:
         return tenant_key(self.tenant_id, "USER", user_id)
 
+    def course_track(self, user_id: str, course_id: str) -> str:
+        """A user's track of a course, one per user and course by its key."""
+        return tenant_key(self.tenant_id, "USER", user_id, "COURSE", course_id)
+
+    def attempts(self, user_id: str, lesson_id: str) -> str:
+        """A user's attempts at a lesson, sorted by number."""
+        return tenant_key(self.tenant_id, "USER", user_id, "LESSON", lesson_id)
+
+    def passed_lessons(self, user_id: str) -> str:
+        """The lessons a user has passed (by the grading rule), whatever the course."""
+        return tenant_key(self.tenant_id, "USER", user_id, "PASSED")
+
     def media(self, media_id: str) -> str:
         """The media record, and in LookupIndex the partition of everything that uses it."""
         return tenant_key(self.tenant_id, "MEDIA", media_id)
@@ -76,6 +99,14 @@ class Keys:
     @staticmethod
     def file_sk(media_id: str) -> str:
         return f"{FILE_PREFIX}{media_id}"
+
+    @staticmethod
+    def attempt_sk(attempt: int) -> str:
+        return f"{ATTEMPT_PREFIX}{attempt:06d}"
+
+    @staticmethod
+    def passed_sk(lesson_id: str) -> str:
+        return f"{PASSED_PREFIX}{lesson_id}"
 
     @staticmethod
     def pointer_sk(course_id: str, module_id: str | None) -> str:
@@ -271,6 +302,67 @@ class EnrollmentItem(LmsItem, discriminator="enrollment"):
     updated_by = UnicodeAttribute(null=True)
     updated_at = UnicodeAttribute(null=True)
     revision = NumberAttribute(default=0)
+
+
+class CourseTrackItem(LmsItem, discriminator="course_track"):
+    """PK `T#…#USER#<user>#COURSE#<course>`, SK `#TRACK`: one per user and course by its key.
+    `completed_lesson_ids` is the set of counted lessons the user passed, so a repeat never counts
+    twice; `credited_lessons` is what staff corrections add to (or take from) its size. Every
+    write requires the version read, so simultaneous completions are applied one after another."""
+
+    course_track_id = UnicodeAttribute()
+    course_id = UnicodeAttribute()
+    user_id = UnicodeAttribute()
+    tenant_id = UnicodeAttribute()
+    start_datetime = UnicodeAttribute()
+    end_datetime = UnicodeAttribute(null=True)
+    no_of_lessons = NumberAttribute(default=0)
+    completed_lessons = NumberAttribute(default=0)
+    completed_lesson_ids = UnicodeSetAttribute(default=set)
+    credited_lessons = NumberAttribute(default=0)
+    status = UnicodeAttribute()
+    last_accessed_date = UnicodeAttribute(null=True)
+    cert_gen_date = UnicodeAttribute(null=True)
+    created_by = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+    updated_by = UnicodeAttribute(null=True)
+    updated_at = UnicodeAttribute(null=True)
+    version = VersionAttribute()
+
+
+class LessonAttemptItem(LmsItem, discriminator="lesson_attempt"):
+    """PK `T#…#USER#<user>#LESSON#<lesson>`, SK `ATTEMPT#<number, 6 digits>`: a number is taken
+    once by its key. It keeps the rules it is graded by (the lesson's, or its course link's when it
+    has a course) and the lesson summary, so reads of attempts need nothing else."""
+
+    lesson_track_id = UnicodeAttribute()
+    lesson_id = UnicodeAttribute()
+    user_id = UnicodeAttribute()
+    tenant_id = UnicodeAttribute()
+    course_id = UnicodeAttribute(null=True)
+    attempt = NumberAttribute()
+    start_datetime = UnicodeAttribute()
+    end_datetime = UnicodeAttribute(null=True)
+    score = NumberAttribute(default=0)
+    status = UnicodeAttribute()
+    total_content = NumberAttribute(default=0)
+    current_position = NumberAttribute(default=0)
+    time_spent = NumberAttribute(default=0)
+    attempts_grade = UnicodeAttribute()
+    lesson = JSONAttribute()  # title, description, format, totalMarks, passingMarks (as graded)
+    created_by = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+    updated_by = UnicodeAttribute(null=True)
+    updated_at = UnicodeAttribute(null=True)
+    version = VersionAttribute()
+
+
+class PassedLesson(LmsItem, discriminator="passed_lesson"):
+    """PK `T#…#USER#<user>#PASSED`, SK `LESSON#<lesson>`: the user passed the lesson (graded), so a
+    course track started later counts it. Written with the completing attempt."""
+
+    lesson_id = UnicodeAttribute()
+    passed_at = UnicodeAttribute()
 
 
 def link_pointer(keys: Keys, link: LessonLinkItem) -> LinkPointer:

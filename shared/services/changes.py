@@ -1,6 +1,8 @@
 """What every partial update shares: apply the fields sent, check the result, stamp who and when,
 and retry a read-modify-write that lost a race (the write is guarded by the item's version)."""
 
+import random
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -11,6 +13,8 @@ from shared.repository.base import ConcurrentModification
 from shared.schemas.common import check_date_order
 
 ATTEMPTS = 3
+BACKOFF_SECONDS = 0.01
+MAX_BACKOFF_SECONDS = 0.2
 
 
 def apply_changes(item: Any, changes: dict[str, Any], caller: Principal, check: Callable[[Any], None]) -> None:
@@ -24,14 +28,19 @@ def apply_changes(item: Any, changes: dict[str, Any], caller: Principal, check: 
     item.updated_by, item.updated_at = caller.user_id, utc_now()
 
 
-def with_retries[T](attempt: Callable[[], T], what: str, retry_on: tuple[type[Exception], ...] = ()) -> T:
-    """Run `attempt` (a read then a guarded write) again when another writer got there first."""
+def with_retries[T](
+    attempt: Callable[[], T], what: str, retry_on: tuple[type[Exception], ...] = (), attempts: int = ATTEMPTS
+) -> T:
+    """Run `attempt` (a read then a guarded write) again when another writer got there first,
+    after a short random pause that grows, so writers that collided do not collide again."""
     retryable: tuple[type[Exception], ...] = (ConcurrentModification, *retry_on)
-    for _ in range(ATTEMPTS):
+    for tries in range(attempts):
         try:
             return attempt()
         except retryable:
-            continue
+            if tries + 1 < attempts:
+                pause = min(MAX_BACKOFF_SECONDS, BACKOFF_SECONDS * 2**tries)
+                time.sleep(random.uniform(0, pause))  # noqa: S311 - jitter, not secrecy
     raise Conflict(f"The {what} is being changed by others right now; send the request again.")
 
 

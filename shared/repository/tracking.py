@@ -1,0 +1,190 @@
+"""Learners' progress: course tracks, lesson attempts and the lessons each user has passed.
+
+A course track and an attempt number are each unique by their key (a conditional put), and
+completing an attempt writes the attempt, the passed-lesson record and the course track in one
+transaction guarded by the versions read: a completion is never counted twice or lost."""
+
+from collections.abc import Iterable
+from typing import Any
+
+from pynamodb.exceptions import PutError
+
+from shared.repository.base import (
+    Cancelled,
+    ConcurrentModification,
+    LmsItem,
+    concurrent_change,
+    condition_failed,
+    transaction,
+)
+from shared.repository.items import (
+    ATTEMPT_PREFIX,
+    COURSE_SK,
+    LINK_PREFIX,
+    TRACK_SK,
+    CourseItem,
+    CourseTrackItem,
+    EnrollmentItem,
+    Keys,
+    LessonAttemptItem,
+    LessonLinkItem,
+    PassedLesson,
+)
+
+PUBLISHED = "published"
+
+
+class AlreadyExists(Exception):
+    """The course track, or the attempt number, is taken."""
+
+
+def counts_for_passing(link: LessonLinkItem) -> bool:
+    """A published link of a published lesson, marked to count towards completing the course."""
+    lesson_published = link.lesson["status"] == PUBLISHED
+    link_published = (link.status or PUBLISHED) == PUBLISHED  # a link without a status follows its lesson
+    return link.consider_for_passing and lesson_published and link_published
+
+
+class TrackingRepository:
+    """Progress storage for one tenant."""
+
+    def __init__(self, tenant_id: str) -> None:
+        self.keys = Keys(tenant_id)
+
+    def _enrollment_key(self, course_id: str, user_id: str) -> tuple[str, str]:
+        return self.keys.course_enrollments(course_id), f"USER#{user_id}"
+
+    def _track_key(self, user_id: str, course_id: str) -> tuple[str, str]:
+        return self.keys.course_track(user_id, course_id), TRACK_SK
+
+    def _batch_get(self, keys: Iterable[tuple[str, str]]) -> list[LmsItem]:
+        return list(LmsItem.batch_get(list(keys), consistent_read=True))
+
+    # Course tracks
+
+    def course_and_enrollment(self, course_id: str, user_id: str) -> tuple[CourseItem | None, EnrollmentItem | None]:
+        """The course and the user's enrollment in it: one BatchGetItem."""
+        found = self._batch_get([(self.keys.course(course_id), COURSE_SK), self._enrollment_key(course_id, user_id)])
+        return _first(found, CourseItem), _first(found, EnrollmentItem)
+
+    def track_and_course(self, user_id: str, course_id: str) -> tuple[CourseTrackItem | None, CourseItem | None]:
+        """The user's track of the course and the course: one BatchGetItem."""
+        found = self._batch_get([self._track_key(user_id, course_id), (self.keys.course(course_id), COURSE_SK)])
+        return _first(found, CourseTrackItem), _first(found, CourseItem)
+
+    def get_track(self, user_id: str, course_id: str) -> CourseTrackItem | None:
+        try:
+            return CourseTrackItem.get(*self._track_key(user_id, course_id), consistent_read=True)
+        except CourseTrackItem.DoesNotExist:
+            return None
+
+    def counted_lessons(self, course_id: str) -> set[str]:
+        """The lessons that count towards completing the course: one Query of its links."""
+        links = LmsItem.query(self.keys.course(course_id), LmsItem.sk.startswith(LINK_PREFIX), consistent_read=True)
+        return {link.lesson_id for link in links if isinstance(link, LessonLinkItem) and counts_for_passing(link)}
+
+    def passed_lessons(self, user_id: str) -> set[str]:
+        """Every lesson the user has passed: one Query."""
+        found = LmsItem.query(self.keys.passed_lessons(user_id), consistent_read=True)
+        return {item.lesson_id for item in found if isinstance(item, PassedLesson)}
+
+    def new_track(self, course_id: str, user_id: str, track_id: str, **fields: Any) -> CourseTrackItem:
+        return CourseTrackItem(
+            *self._track_key(user_id, course_id),
+            course_track_id=track_id,
+            course_id=course_id,
+            user_id=user_id,
+            tenant_id=self.keys.tenant_id,
+            **fields,
+        )
+
+    def create_track(self, track: CourseTrackItem) -> None:
+        """Write a new track (a first version: AlreadyExists if the user has one for the course)."""
+        _save(track, AlreadyExists)
+
+    def save_track(self, track: CourseTrackItem) -> None:
+        """Write a changed track if nobody changed it since it was read (ConcurrentModification)."""
+        _save(track, ConcurrentModification)
+
+    # Lesson attempts
+
+    def attempts(self, user_id: str, lesson_id: str) -> list[LessonAttemptItem]:
+        """The user's attempts at the lesson, by number: one strongly consistent Query."""
+        found = LmsItem.query(
+            self.keys.attempts(user_id, lesson_id), LmsItem.sk.startswith(ATTEMPT_PREFIX), consistent_read=True
+        )
+        return [item for item in found if isinstance(item, LessonAttemptItem)]
+
+    def attempt(self, user_id: str, lesson_id: str, number: int | None) -> LessonAttemptItem | None:
+        """Attempt `number` (GetItem), or the latest (a Query for one item)."""
+        partition = self.keys.attempts(user_id, lesson_id)
+        if number is not None:
+            try:
+                return LessonAttemptItem.get(partition, self.keys.attempt_sk(number), consistent_read=True)
+            except LessonAttemptItem.DoesNotExist:
+                return None
+        latest = LmsItem.query(
+            partition, LmsItem.sk.startswith(ATTEMPT_PREFIX), consistent_read=True, scan_index_forward=False, limit=1
+        )
+        return next((item for item in latest if isinstance(item, LessonAttemptItem)), None)
+
+    def link_and_enrollment(
+        self, course_id: str, module_id: str | None, lesson_id: str, user_id: str
+    ) -> tuple[LessonLinkItem | None, EnrollmentItem | None]:
+        """The lesson's link in the course and the user's enrollment in it: one BatchGetItem."""
+        link_key = (self.keys.course(course_id), self.keys.link_sk(module_id, lesson_id))
+        found = self._batch_get([link_key, self._enrollment_key(course_id, user_id)])
+        return _first(found, LessonLinkItem), _first(found, EnrollmentItem)
+
+    def new_attempt(self, lesson_id: str, user_id: str, number: int, **fields: Any) -> LessonAttemptItem:
+        return LessonAttemptItem(
+            self.keys.attempts(user_id, lesson_id),
+            self.keys.attempt_sk(number),
+            lesson_id=lesson_id,
+            user_id=user_id,
+            tenant_id=self.keys.tenant_id,
+            attempt=number,
+            **fields,
+        )
+
+    def create_attempt(self, attempt: LessonAttemptItem) -> None:
+        """Write a new attempt (AlreadyExists if its number is taken)."""
+        _save(attempt, AlreadyExists)
+
+    def save_attempt(self, attempt: LessonAttemptItem) -> None:
+        _save(attempt, ConcurrentModification)
+
+    def complete_attempt(self, attempt: LessonAttemptItem, passed: bool, track: CourseTrackItem | None) -> None:
+        """Write the completed attempt, the lesson as passed (when it is) and the advanced course
+        track (when there is one) in one transaction; ConcurrentModification if the attempt or the
+        track changed since they were read."""
+        try:
+            with transaction() as writes:
+                writes.save(attempt, name="attempt")
+                if passed:
+                    writes.save(
+                        PassedLesson(
+                            self.keys.passed_lessons(attempt.user_id),
+                            self.keys.passed_sk(attempt.lesson_id),
+                            lesson_id=attempt.lesson_id,
+                            passed_at=attempt.end_datetime,
+                        )
+                    )
+                if track is not None:
+                    writes.save(track, name="track")
+        except Cancelled as cancelled:
+            raise concurrent_change(cancelled, attempt.lesson_track_id, "attempt", "track")  # noqa: B904
+
+
+def _first[T](items: Iterable[LmsItem], kind: type[T]) -> T | None:
+    return next((item for item in items if isinstance(item, kind)), None)
+
+
+def _save(item: CourseTrackItem | LessonAttemptItem, on_condition: type[Exception]) -> None:
+    """Save `item` under its version condition; a failed condition raises `on_condition`."""
+    try:
+        item.save()
+    except PutError as error:
+        if condition_failed(error):
+            raise on_condition(item.pk) from error
+        raise

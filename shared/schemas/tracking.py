@@ -1,0 +1,177 @@
+"""Request and response bodies of the Course Tracking and Lesson Tracking groups.
+
+`userId` in a body is optional: it defaults to the caller, and a learner may name only themselves."""
+
+from typing import Annotated, Any, Literal
+from uuid import UUID
+
+from pydantic import Field, model_validator
+
+from shared.schemas.common import Identifier, RequestModel, ResponseModel, Timestamp, reject_nulls
+
+CourseTrackStatus = Literal["incomplete", "in_progress", "completed"]
+LessonTrackStatus = Literal["started", "in_progress", "incomplete", "submitted", "completed"]
+# What an update may set; an attempt is completed through `.../tracking/complete`.
+OpenAttemptStatus = Literal["started", "in_progress", "incomplete", "submitted"]
+
+Count = Annotated[int, Field(ge=0, le=1_000_000)]
+AttemptNumber = Annotated[int, Field(ge=1, le=999_999)]
+Amount = Annotated[int, Field(ge=0, le=1_000_000_000)]  # content units, seconds
+Marks = Annotated[int | float, Field(ge=0, le=1_000_000)]
+
+
+class CourseTrackStart(RequestModel):
+    """`POST /api/courses/{courseId}/tracking`."""
+
+    user_id: Identifier | None = None
+    start_datetime: Timestamp | None = None
+
+
+class CourseTrackUpdate(RequestModel):
+    """`PUT /api/courses/{courseId}/tracking`: fields left out stay as they are."""
+
+    user_id: Identifier | None = None
+    completed_lessons: Count | None = None
+    status: CourseTrackStatus | None = None
+    last_accessed_date: Timestamp | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _required_fields_not_null(cls, data: Any) -> Any:
+        return reject_nulls(data, ("completedLessons", "status", "lastAccessedDate"))
+
+
+class CourseTrackComplete(RequestModel):
+    """`PUT /api/courses/{courseId}/tracking/complete`."""
+
+    user_id: Identifier | None = None
+    end_datetime: Timestamp | None = None
+    completed_lessons: Count | None = None
+    cert_gen_date: Timestamp | None = None
+
+
+class CourseTrackOut(ResponseModel):
+    """A course track (`api.course.tracking.start`, `.update`, `.complete`)."""
+
+    course_track_id: str
+    course_id: str
+    user_id: str
+    start_datetime: str
+    end_datetime: str | None
+    no_of_lessons: int
+    completed_lessons: int
+    status: CourseTrackStatus
+    last_accessed_date: str | None
+    cert_gen_date: str | None
+
+
+class TrackedCourse(ResponseModel):
+    title: str
+    short_description: str | None
+    image: str | None
+
+
+class CourseTrackDetails(CourseTrackOut):
+    """`api.course.tracking.get`: with the course and `progress` (0–100)."""
+
+    course: TrackedCourse | None
+    progress: int
+
+
+class LessonTrackStart(RequestModel):
+    """`POST /api/lessons/{lessonId}/tracking`. `courseId` (an extension) names the course the
+    attempt counts for when the lesson is in several."""
+
+    user_id: Identifier | None = None
+    attempt: AttemptNumber | None = None
+    course_id: UUID | None = None
+    start_datetime: Timestamp | None = None
+    total_content: Amount = 0
+    current_position: Amount = 0
+
+
+class LessonTrackUpdate(RequestModel):
+    """`PUT /api/lessons/{lessonId}/tracking`: the given attempt (else the latest); fields left
+    out stay as they are."""
+
+    user_id: Identifier | None = None
+    attempt: AttemptNumber | None = None
+    current_position: Amount | None = None
+    total_content: Amount | None = None
+    time_spent: Amount | None = None
+    status: OpenAttemptStatus | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _required_fields_not_null(cls, data: Any) -> Any:
+        return reject_nulls(data, ("currentPosition", "totalContent", "timeSpent", "status"))
+
+
+class LessonTrackComplete(RequestModel):
+    """`PUT /api/lessons/{lessonId}/tracking/complete`: the given attempt (else the latest)."""
+
+    user_id: Identifier | None = None
+    attempt: AttemptNumber | None = None
+    end_datetime: Timestamp | None = None
+    score: Marks = 0
+    current_position: Amount | None = None
+    total_content: Amount | None = None
+    time_spent: Amount | None = None
+
+
+class LessonTrackOut(ResponseModel):
+    """An attempt (`api.lesson.tracking.start`, `.update`, `.complete`)."""
+
+    lesson_track_id: str
+    lesson_id: str
+    user_id: str
+    course_id: str | None
+    attempt: int
+    start_datetime: str
+    end_datetime: str | None
+    score: int | float
+    status: LessonTrackStatus
+    total_content: int
+    current_position: int
+    time_spent: int
+    updated_by: str | None
+    updated_at: str | None
+
+
+class TrackedLesson(ResponseModel):
+    """The lesson as its attempts are graded (marks from its course link when it has one)."""
+
+    title: str
+    description: str | None
+    format: str
+    total_marks: int | float
+    passing_marks: int | float
+
+
+class LessonTrackDetails(LessonTrackOut):
+    """`api.lesson.tracking.get`: with the lesson, `progress` and this attempt's own `passed`."""
+
+    lesson: TrackedLesson
+    progress: int
+    passed: bool
+
+
+class AttemptSummary(ResponseModel):
+    lesson_track_id: str
+    attempt: int
+    start_datetime: str
+    end_datetime: str | None
+    score: int | float
+    status: LessonTrackStatus
+    time_spent: int
+
+
+class LessonHistory(ResponseModel):
+    """`api.user.lesson.tracking.history`: `passed` by the lesson's grading rule."""
+
+    attempts: list[AttemptSummary]
+    lesson: TrackedLesson | None
+    best_score: int | float | None
+    average_score: int | float | None
+    total_attempts: int
+    passed: bool

@@ -1,0 +1,254 @@
+"""Lesson tracking (BEHAVIOUR.md: Lesson tracking): numbered attempts with no gaps, graded by the
+lesson's rules (its course link's where it has one), and the course roll-up in the same write."""
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit
+
+from shared.auth import Principal
+from shared.clock import utc_now
+from shared.errors import Conflict, Invalid, NotFound
+from shared.observability import metrics
+from shared.repository.base import ConcurrentModification
+from shared.repository.items import LessonAttemptItem, LessonItem, LessonLinkItem, LinkPointer
+from shared.repository.lessons import SUMMARY_DESCRIPTION_LENGTH, LessonRepository
+from shared.repository.tracking import AlreadyExists, TrackingRepository
+from shared.schemas.tracking import (
+    AttemptSummary,
+    LessonHistory,
+    LessonTrackComplete,
+    LessonTrackDetails,
+    LessonTrackOut,
+    LessonTrackStart,
+    LessonTrackUpdate,
+    TrackedLesson,
+)
+from shared.services.changes import apply_changes, dates_in_order, with_retries
+from shared.services.course_tracking import require_enrollment, roll_up, tracked_user
+from shared.services.grading import (
+    COMPLETED,
+    attempt_number,
+    attempt_passed,
+    graded_score,
+    lesson_progress,
+    mean,
+    passes,
+)
+from shared.services.lessons import lesson_not_found
+from shared.services.visibility import PUBLISHED
+
+FINISHED = (COMPLETED, "submitted")
+# Completions of several lessons of one course by one user all advance the same course track;
+# each retry re-reads it, so allow as many as a learner could plausibly send at once.
+ROLL_UP_ATTEMPTS = 12
+
+
+@dataclass(frozen=True)
+class Rules:
+    """How a lesson is taken and graded in one place: the link's settings over the lesson's."""
+
+    no_of_attempts: float
+    attempts_grade: str
+    resume: bool
+    total_marks: int | float
+    passing_marks: int | float
+
+    @classmethod
+    def of(cls, lesson: LessonItem, link: LessonLinkItem | None) -> "Rules":
+        def setting(name: str) -> Any:
+            value = getattr(link, name) if link is not None else None
+            return value if value is not None else getattr(lesson, name)
+
+        return cls(
+            no_of_attempts=setting("no_of_attempts"),
+            attempts_grade=setting("attempts_grade"),
+            resume=setting("resume"),
+            total_marks=setting("total_marks"),
+            passing_marks=setting("passing_marks"),
+        )
+
+
+def course_context(lesson_id: str, pointers: Sequence[LinkPointer], named: str | None) -> tuple[str | None, str | None]:
+    """The course an attempt counts for, with the module its link is in: the one named, or the
+    lesson's only course; none when the lesson is in several and none is named."""
+    courses = {pointer.course_id for pointer in pointers}
+    if named is None and len(courses) != 1:
+        return None, None
+    course_id = named or next(iter(courses))
+    if course_id not in courses:
+        raise Invalid(
+            f"Lesson {lesson_id} is not in course {course_id}; name one of its courses or leave courseId out."
+        )
+    link = min((pointer for pointer in pointers if pointer.course_id == course_id), key=lambda pointer: pointer.sk)
+    return course_id, link.module_id
+
+
+def _not_started(user_id: str, lesson_id: str, number: int | None) -> NotFound:
+    which = f"attempt {number}" if number is not None else "an attempt"
+    return NotFound(f"User {user_id} has not started {which} at lesson {lesson_id}.")
+
+
+def _position_within_content(attempt: LessonAttemptItem) -> None:
+    if attempt.current_position > attempt.total_content:
+        raise ValueError(f"currentPosition must not be beyond totalContent ({attempt.total_content})")
+
+
+def _check_attempt(attempt: LessonAttemptItem) -> None:
+    _position_within_content(attempt)
+    dates_in_order(attempt)
+
+
+def start_lesson_tracking(caller: Principal, lesson_id: str, data: LessonTrackStart) -> tuple[LessonTrackOut, bool]:
+    """A new attempt (and True), or with `resume` the unfinished one (and False). In a course,
+    the user needs an active enrollment there unless the lesson is free."""
+    user_id = tracked_user(caller, data.user_id)
+    partition = LessonRepository(caller.tenant_id).get_partition(lesson_id)
+    lesson = partition.lesson
+    if lesson is None or (not caller.is_staff and lesson.status != PUBLISHED):
+        raise lesson_not_found(lesson_id)
+    if data.current_position > data.total_content:
+        raise Invalid(f"currentPosition must not be beyond totalContent ({data.total_content}).")
+    repository = TrackingRepository(caller.tenant_id)
+    course_id, module_id = course_context(
+        lesson_id, partition.pointers, str(data.course_id) if data.course_id else None
+    )
+    link = None
+    if course_id:
+        link, enrollment = repository.link_and_enrollment(course_id, module_id, lesson_id, user_id)
+        if link is None or not link.free_lesson:
+            require_enrollment(enrollment, user_id, course_id)
+    rules = Rules.of(lesson, link)
+
+    def attempt() -> tuple[LessonTrackOut, bool]:
+        attempts = repository.attempts(user_id, lesson_id)
+        last = attempts[-1] if attempts else None
+        if data.attempt is None and rules.resume and last is not None and last.status not in FINISHED:
+            return LessonTrackOut.model_validate(last), False
+        number = attempt_number(int(last.attempt) if last else 0, data.attempt, int(rules.no_of_attempts))
+        now = utc_now()
+        new = repository.new_attempt(
+            lesson_id,
+            user_id,
+            number,
+            lesson_track_id=str(uuid.uuid4()),
+            course_id=course_id,
+            start_datetime=data.start_datetime or now,
+            status="started",
+            total_content=data.total_content,
+            current_position=data.current_position,
+            attempts_grade=rules.attempts_grade,
+            lesson={
+                "title": lesson.title,
+                "description": (lesson.description or "")[:SUMMARY_DESCRIPTION_LENGTH] or None,
+                "format": lesson.format,
+                "total_marks": rules.total_marks,
+                "passing_marks": rules.passing_marks,
+            },
+            created_by=caller.user_id,
+            created_at=now,
+        )
+        try:
+            repository.create_attempt(new)
+        except AlreadyExists:
+            if data.attempt is not None:
+                raise Conflict(f"Attempt {number} has already been started.") from None
+            raise ConcurrentModification(lesson_id) from None  # another start took it: read again
+        metrics.add_metric(name="LessonAttemptStarted", unit=MetricUnit.Count, value=1)
+        return LessonTrackOut.model_validate(new), True
+
+    return with_retries(attempt, "lesson tracking")
+
+
+def update_lesson_tracking(caller: Principal, lesson_id: str, data: LessonTrackUpdate) -> LessonTrackOut:
+    """Change the given attempt (else the latest) while it is open; fields left out stay."""
+    user_id = tracked_user(caller, data.user_id)
+    repository = TrackingRepository(caller.tenant_id)
+    changes = data.model_dump(exclude_unset=True, exclude={"user_id", "attempt"})
+
+    def attempt() -> LessonTrackOut:
+        item = repository.attempt(user_id, lesson_id, data.attempt)
+        if item is None:
+            raise _not_started(user_id, lesson_id, data.attempt)
+        if item.status == COMPLETED:
+            raise Conflict(f"Attempt {item.attempt} is completed and cannot change; start a new attempt.")
+        apply_changes(item, changes, caller, _position_within_content)
+        repository.save_attempt(item)
+        return LessonTrackOut.model_validate(item)
+
+    return with_retries(attempt, "lesson tracking")
+
+
+def complete_lesson_tracking(caller: Principal, lesson_id: str, data: LessonTrackComplete) -> LessonTrackOut:
+    """Complete the given attempt (else the latest) with its score. When the lesson's graded
+    result passes, it is recorded as passed and counted on its course's track in the same
+    transaction. Completing a completed attempt changes nothing."""
+    user_id = tracked_user(caller, data.user_id)
+    repository = TrackingRepository(caller.tenant_id)
+    changes = data.model_dump(exclude_unset=True, exclude={"user_id", "attempt"})
+
+    def attempt() -> LessonTrackOut:
+        attempts = repository.attempts(user_id, lesson_id)
+        number = data.attempt or (attempts[-1].attempt if attempts else None)
+        item = next((each for each in attempts if each.attempt == number), None)
+        if item is None:
+            raise _not_started(user_id, lesson_id, data.attempt)
+        if item.status == COMPLETED:
+            return LessonTrackOut.model_validate(item)
+        total_marks, passing_marks = item.lesson["total_marks"], item.lesson["passing_marks"]
+        if data.score > total_marks:
+            raise Invalid(f"score must be within 0-{total_marks}, the lesson's totalMarks.")
+        now = utc_now()
+        apply_changes(item, {"end_datetime": now, **changes, "status": COMPLETED}, caller, _check_attempt)
+        passed = passes(graded_score(attempts, item.attempts_grade), passing_marks)
+        track = repository.get_track(user_id, item.course_id) if passed and item.course_id else None
+        course_id = item.course_id or ""
+        if track is not None and not roll_up(
+            track, lesson_id, lambda: repository.counted_lessons(course_id), now, caller.user_id
+        ):
+            track = None
+        repository.complete_attempt(item, passed, track)
+        metrics.add_metric(name="LessonAttemptCompleted", unit=MetricUnit.Count, value=1)
+        return LessonTrackOut.model_validate(item)
+
+    return with_retries(attempt, "lesson tracking", attempts=ROLL_UP_ATTEMPTS)
+
+
+def get_lesson_tracking(
+    caller: Principal, lesson_id: str, user_id: str | None, number: int | None
+) -> LessonTrackDetails:
+    """The given attempt (else the latest) with the lesson, `progress` and its own `passed`."""
+    user_id = tracked_user(caller, user_id)
+    item = TrackingRepository(caller.tenant_id).attempt(user_id, lesson_id, number)
+    if item is None:
+        raise _not_started(user_id, lesson_id, number)
+    return LessonTrackDetails.model_validate(
+        {
+            **LessonTrackOut.model_validate(item).model_dump(),
+            "lesson": TrackedLesson.model_validate(item.lesson),
+            "progress": lesson_progress(item.status, item.current_position, item.total_content),
+            "passed": attempt_passed(item, item.lesson["passing_marks"]),
+        }
+    )
+
+
+def lesson_history(caller: Principal, user_id: str, lesson_id: str) -> LessonHistory:
+    """Every attempt in order; best and average of completed ones; `passed` by the grading rule.
+    A user with no attempts has an empty history."""
+    user_id = tracked_user(caller, user_id)
+    attempts = TrackingRepository(caller.tenant_id).attempts(user_id, lesson_id)
+    latest = attempts[-1] if attempts else None
+    scores = [attempt.score for attempt in attempts if attempt.status == COMPLETED]
+    passed = latest is not None and passes(
+        graded_score(attempts, latest.attempts_grade), latest.lesson["passing_marks"]
+    )
+    return LessonHistory(
+        attempts=[AttemptSummary.model_validate(attempt) for attempt in attempts],
+        lesson=TrackedLesson.model_validate(latest.lesson) if latest else None,
+        best_score=max(scores) if scores else None,
+        average_score=mean(scores),
+        total_attempts=len(attempts),
+        passed=passed,
+    )
