@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 from local import apigw, issuer, stack, template
 
 JWKS_PATH = "/.well-known/jwks.json"
+EVENTS_PATH = "/local/events"  # the domain events published so far (not an API route)
 MAX_BODY_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
 
 
@@ -47,6 +48,10 @@ class ApiGatewayHandler(BaseHTTPRequestHandler):
         url = urlsplit(self.path)
         if self.command == "GET" and url.path == JWKS_PATH:
             self._send(HTTPStatus.OK, {"Content-Type": "application/json"}, json.dumps(self.server.jwks).encode())
+            return
+        if self.command == "GET" and url.path == EVENTS_PATH:
+            recorded = {"events": self.server.recorder.drain() if self.server.recorder else []}
+            self._send(HTTPStatus.OK, {"Content-Type": "application/json"}, json.dumps(recorded).encode())
             return
         length = int(self.headers.get("Content-Length") or 0)
         if length > MAX_BODY_BYTES:
@@ -97,6 +102,7 @@ class LocalApi(ThreadingHTTPServer):
 
     def __init__(self, port: int, host: stack.FunctionHost) -> None:
         self.host = host
+        self.recorder: stack.EventRecorder | None = None
         self.routes = template.routes()
         self.jwks = issuer.jwks()
         origins = template.load()["Parameters"]["CorsAllowOrigins"]["Default"]
@@ -111,20 +117,28 @@ class LocalApi(ThreadingHTTPServer):
 
 
 def start(port: int) -> tuple[LocalApi, Callable[[], None]]:
-    """Stand-ins up, resources created, S3 events bridged to the registration function,
-    environment set, then the API port opened."""
+    """Stand-ins up, resources created, environment set; S3 events bridged to the registration
+    function, the table's stream fed to the projector, published events recorded; then the API
+    port opened."""
     api = LocalApi(port, stack.FunctionHost())
     port = api.server_address[1]
     dynamodb_endpoint, s3_endpoint, stop_stand_ins = stack.start_aws_stand_ins()
     jwks_url = f"http://127.0.0.1:{port}{JWKS_PATH}"
     stack.apply_environment(stack.function_environment(jwks_url, dynamodb_endpoint, s3_endpoint))
-    stack.create_resources(dynamodb_endpoint, s3_endpoint)
-    bridge = stack.MediaEventBridge(api.host, s3_endpoint, stack.subscribe_media_events(s3_endpoint))
-    bridge.start()
+    recorded_events = stack.create_resources(dynamodb_endpoint, s3_endpoint)
+    api.recorder = stack.EventRecorder(s3_endpoint, recorded_events)
+    workers = [
+        stack.MediaEventBridge(api.host, s3_endpoint, stack.subscribe_media_events(s3_endpoint)),
+        stack.StreamFeed(api.host, dynamodb_endpoint, stack.LOCAL_TABLE),
+        api.recorder,
+    ]
+    for worker in workers:
+        worker.start()
     api.server_activate()
 
     def stop() -> None:
-        bridge.stop()
+        for worker in workers:
+            worker.stop()
         stop_stand_ins()
 
     return api, stop

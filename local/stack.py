@@ -7,6 +7,7 @@ import os
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -15,7 +16,9 @@ import boto3
 from local import issuer, template
 
 LOCAL_TABLE = "lms"
+LOCAL_IDEMPOTENCY_TABLE = "lms-idempotency"
 LOCAL_BUCKET = "lms-media"
+LOCAL_EVENT_BUS = "lms-events"
 LOCAL_REGION = "us-east-1"
 
 
@@ -25,7 +28,9 @@ def function_environment(jwks_url: str, dynamodb_endpoint: str | None, s3_endpoi
     parameters = document.get("Parameters", {})
     local_values = {
         "TABLE_NAME": LOCAL_TABLE,
+        "IDEMPOTENCY_TABLE_NAME": LOCAL_IDEMPOTENCY_TABLE,
         "MEDIA_BUCKET": LOCAL_BUCKET,
+        "EVENT_BUS_NAME": LOCAL_EVENT_BUS,
         "JWT_ISSUER": issuer.ISSUER,
         "JWT_AUDIENCE": issuer.AUDIENCE,
         "JWKS_URL": jwks_url,
@@ -49,8 +54,8 @@ def function_environment(jwks_url: str, dynamodb_endpoint: str | None, s3_endpoi
     )
     if dynamodb_endpoint:
         environment["DYNAMODB_ENDPOINT"] = dynamodb_endpoint
-    if s3_endpoint:
-        environment["S3_ENDPOINT"] = s3_endpoint
+    if s3_endpoint:  # the moto server, which serves EventBridge beside S3
+        environment["S3_ENDPOINT"] = environment["EVENTS_ENDPOINT"] = s3_endpoint
     return environment
 
 
@@ -95,15 +100,145 @@ def jwks_url(server: ThreadingHTTPServer) -> str:
     return f"http://127.0.0.1:{server.server_address[1]}/.well-known/jwks.json"
 
 
-def create_resources(dynamodb_endpoint: str | None, s3_endpoint: str | None) -> None:
-    """The table (from the template's own definition) and the media bucket, unless they exist."""
+def create_tables(dynamodb_endpoint: str | None, names: Mapping[str, str]) -> None:
+    """Each table of the template (logical id → local name) from its own definition, unless it exists."""
     dynamodb = boto3.client("dynamodb", endpoint_url=dynamodb_endpoint, region_name=LOCAL_REGION)
-    if LOCAL_TABLE not in dynamodb.list_tables()["TableNames"]:
-        dynamodb.create_table(TableName=LOCAL_TABLE, **template.table_definition())
-        dynamodb.get_waiter("table_exists").wait(TableName=LOCAL_TABLE)
+    existing = dynamodb.list_tables()["TableNames"]
+    for logical_id, name in names.items():
+        if name not in existing:
+            dynamodb.create_table(TableName=name, **template.table_definition(logical_id))
+            dynamodb.get_waiter("table_exists").wait(TableName=name)
+
+
+def create_resources(dynamodb_endpoint: str | None, s3_endpoint: str | None) -> str:
+    """The tables, the media bucket and the event bus, unless they exist. Returns the URL of the
+    queue that records the bus's events."""
+    create_tables(dynamodb_endpoint, {"LmsTable": LOCAL_TABLE, "IdempotencyTable": LOCAL_IDEMPOTENCY_TABLE})
     s3 = boto3.client("s3", endpoint_url=s3_endpoint, region_name=LOCAL_REGION)
     if LOCAL_BUCKET not in {bucket["Name"] for bucket in s3.list_buckets().get("Buckets", [])}:
         s3.create_bucket(Bucket=LOCAL_BUCKET)
+    return record_events(s3_endpoint, LOCAL_EVENT_BUS)
+
+
+class Worker(threading.Thread):
+    """A background loop of the local stack: `step` every `interval` seconds until stopped; a
+    failed step is logged and tried again."""
+
+    interval = 0.2
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name=name, daemon=True)
+        self.stopping = threading.Event()
+
+    def step(self) -> None:
+        raise NotImplementedError
+
+    def run(self) -> None:
+        while not self.stopping.wait(self.interval):
+            try:
+                self.step()
+            except Exception:
+                logging.getLogger(__name__).exception("%s failed; trying again", self.name)
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.join(timeout=5)
+
+
+def record_events(endpoint: str | None, bus: str) -> str:
+    """The event bus, with a rule sending every domain event to a queue where they can be read
+    (locally there is no certificate issuer or mailer to receive them). Returns the queue URL."""
+    events = boto3.client("events", endpoint_url=endpoint, region_name=LOCAL_REGION)
+    sqs = boto3.client("sqs", endpoint_url=endpoint, region_name=LOCAL_REGION)
+    if bus not in {existing["Name"] for existing in events.list_event_buses()["EventBuses"]}:
+        events.create_event_bus(Name=bus)
+    queue_url = sqs.create_queue(QueueName=f"{bus}-recorded")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    events.put_rule(Name="record-every-event", EventBusName=bus, EventPattern=json.dumps({"source": ["lms"]}))
+    events.put_targets(Rule="record-every-event", EventBusName=bus, Targets=[{"Id": "recorder", "Arn": queue_arn}])
+    return queue_url
+
+
+class EventRecorder(Worker):
+    """Keeps every event published on the local bus, in order (`make run` serves them at /local/events)."""
+
+    def __init__(self, endpoint: str | None, queue_url: str) -> None:
+        super().__init__("event-recorder")
+        self.sqs = boto3.client("sqs", endpoint_url=endpoint, region_name=LOCAL_REGION)
+        self.queue_url = queue_url
+        self.events: list[dict[str, Any]] = []
+        self._draining = threading.Lock()
+
+    def drain(self) -> list[dict[str, Any]]:
+        """Move what the queue holds into `events`; returns all recorded so far."""
+        with self._draining:  # the server's readers and the loop, one at a time
+            self._move_received()
+        return list(self.events)
+
+    def _move_received(self) -> None:
+        while received := self.sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=10).get("Messages"):
+            for message in received:
+                self.events.append(json.loads(message["Body"]))
+                self.sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
+
+    def step(self) -> None:
+        self.drain()
+
+
+PROJECTOR_FUNCTION = "StreamProjectorFunction"
+
+
+class StreamFeed(Worker):
+    """Feeds the table's stream to the StreamProjector's real handler, as Lambda's event source
+    mapping does: every shard from its oldest record, a batch at a time, and a batch whose record
+    failed is offered again from that record."""
+
+    def __init__(self, host: "FunctionHost", dynamodb_endpoint: str | None, table: str) -> None:
+        super().__init__("stream-feed")
+        self.host, self.table = host, table
+        self.dynamodb = boto3.client("dynamodb", endpoint_url=dynamodb_endpoint, region_name=LOCAL_REGION)
+        self.streams = boto3.client("dynamodbstreams", endpoint_url=dynamodb_endpoint, region_name=LOCAL_REGION)
+        self.iterators: dict[str, str | None] = {}
+
+    def pump(self) -> int:
+        """Hand every record not yet handled to the projector; how many were handled."""
+        stream_arn = self.dynamodb.describe_table(TableName=self.table)["Table"]["LatestStreamArn"]
+        for shard in self.streams.describe_stream(StreamArn=stream_arn)["StreamDescription"].get("Shards", []):
+            if shard["ShardId"] not in self.iterators:
+                self.iterators[shard["ShardId"]] = self.streams.get_shard_iterator(
+                    StreamArn=stream_arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
+                )["ShardIterator"]
+        handled = 0
+        for shard_id, iterator in self.iterators.items():
+            while iterator:
+                page = self.streams.get_records(ShardIterator=iterator, Limit=100)
+                records = [_lambda_record(record, stream_arn) for record in page["Records"]]
+                if not records:
+                    self.iterators[shard_id] = page.get("NextShardIterator")
+                    break
+                failures = self.host.invoke(PROJECTOR_FUNCTION, {"Records": records}).get("batchItemFailures")
+                if failures:  # offered again from the first failed record on the next pump
+                    self.iterators[shard_id] = self.streams.get_shard_iterator(
+                        StreamArn=stream_arn,
+                        ShardId=shard_id,
+                        ShardIteratorType="AT_SEQUENCE_NUMBER",
+                        SequenceNumber=failures[0]["itemIdentifier"],
+                    )["ShardIterator"]
+                    break
+                iterator = self.iterators[shard_id] = page.get("NextShardIterator")
+                handled += len(records)
+        return handled
+
+    def step(self) -> None:
+        self.pump()
+
+
+def _lambda_record(record: Any, stream_arn: str) -> dict[str, Any]:
+    """A stream record as Lambda delivers it (the SDK gives the creation time as a datetime)."""
+    change = dict(record["dynamodb"])
+    if isinstance(change.get("ApproximateCreationDateTime"), datetime):
+        change["ApproximateCreationDateTime"] = change["ApproximateCreationDateTime"].timestamp()
+    return {**record, "dynamodb": change, "eventSourceARN": stream_arn}
 
 
 MEDIA_EVENTS_QUEUE = "lms-media-events"
@@ -137,32 +272,28 @@ def subscribe_media_events(endpoint: str) -> str:
     return queue_url
 
 
-class MediaEventBridge(threading.Thread):
+class MediaEventBridge(Worker):
     """Hands each S3 event from the queue to the registration function's real handler, as the
     S3 trigger does in AWS; a failed event stays in the queue and comes back."""
 
+    interval = 0  # the receive itself waits for messages
+
     def __init__(self, host: "FunctionHost", endpoint: str, queue_url: str) -> None:
-        super().__init__(name="media-event-bridge", daemon=True)
+        super().__init__("media-event-bridge")
         self.host, self.queue_url = host, queue_url
         self.sqs = boto3.client("sqs", endpoint_url=endpoint, region_name=LOCAL_REGION)
-        self.stopping = threading.Event()
 
-    def run(self) -> None:
-        while not self.stopping.is_set():
-            received = self.sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=1)
-            for message in received.get("Messages", []):
-                event = json.loads(message["Body"])
-                if "Records" in event:  # not S3's "s3:TestEvent"
-                    try:
-                        self.host.invoke(REGISTRATION_FUNCTION, event)
-                    except Exception:
-                        logging.getLogger(__name__).exception("Media registration failed; the event will come back")
-                        continue
-                self.sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
-
-    def stop(self) -> None:
-        self.stopping.set()
-        self.join(timeout=5)
+    def step(self) -> None:
+        received = self.sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=1)
+        for message in received.get("Messages", []):
+            event = json.loads(message["Body"])
+            if "Records" in event:  # not S3's "s3:TestEvent"
+                try:
+                    self.host.invoke(REGISTRATION_FUNCTION, event)
+                except Exception:
+                    logging.getLogger(__name__).exception("Media registration failed; the event will come back")
+                    continue
+            self.sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
 
 
 @dataclass(frozen=True)

@@ -13,10 +13,15 @@ class Settings(BaseSettings):
 
     table_name: str = Field(default="lms", alias="TABLE_NAME")
     media_bucket: str = Field(default="lms-media", alias="MEDIA_BUCKET")
+    event_bus_name: str = Field(default="lms-events", alias="EVENT_BUS_NAME")
+    idempotency_table_name: str = Field(default="lms-idempotency", alias="IDEMPOTENCY_TABLE_NAME")
+    # Days before an enrollment's end that `enrollment.expiring` is published.
+    expiry_notice_days: int = Field(default=7, ge=0, alias="EXPIRY_NOTICE_DAYS")
     aws_region: str = Field(default="us-east-1", alias="AWS_REGION")
     # Endpoints of local stand-ins (moto, DynamoDB Local); unset in AWS.
     dynamodb_endpoint: str | None = Field(default=None, alias="DYNAMODB_ENDPOINT")
     s3_endpoint: str | None = Field(default=None, alias="S3_ENDPOINT")
+    events_endpoint: str | None = Field(default=None, alias="EVENTS_ENDPOINT")
 
     jwt_issuer: str = Field(default="lms-local", alias="JWT_ISSUER")
     # Empty: the audience is not checked (Cognito access tokens carry client_id, not aud).

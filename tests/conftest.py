@@ -14,11 +14,22 @@ from moto import mock_aws
 from moto.server import ThreadedMotoServer
 
 from local import issuer, template
-from local.stack import LOCAL_REGION, LOCAL_TABLE, FunctionHost, jwks_url, serve_jwks
-from shared import storage
+from local.stack import (
+    LOCAL_REGION,
+    LOCAL_TABLE,
+    EventRecorder,
+    FunctionHost,
+    StreamFeed,
+    create_tables,
+    jwks_url,
+    record_events,
+    serve_jwks,
+)
+from shared import events, storage
 from shared.repository.base import reset_connections
 from tests.support.api import Api
 from tests.support.dynamodb_local import DynamoDBLocal
+from tests.support.stream import Stream
 
 TEST_ENVIRONMENT = {
     "AWS_REGION": LOCAL_REGION,
@@ -26,7 +37,9 @@ TEST_ENVIRONMENT = {
     "AWS_ACCESS_KEY_ID": "testing",
     "AWS_SECRET_ACCESS_KEY": "testing",
     "TABLE_NAME": LOCAL_TABLE,
+    "IDEMPOTENCY_TABLE_NAME": "lms-idempotency-test",
     "MEDIA_BUCKET": "lms-media-test",
+    "EVENT_BUS_NAME": "lms-events-test",
     "JWT_ISSUER": issuer.ISSUER,
     "JWT_AUDIENCE": issuer.AUDIENCE,
     "POWERTOOLS_TRACE_DISABLED": "true",
@@ -57,12 +70,16 @@ def reset_aws_clients() -> None:
     """Make the next request build its clients from the environment again."""
     reset_connections()
     storage.s3.cache_clear()
+    events.reset_clients()
 
 
-def create_bucket(endpoint: str | None) -> None:
+def create_session_resources(dynamodb_endpoint: str | None, endpoint: str | None) -> None:
+    """What every test module shares: the media bucket, the idempotency table, the event bus."""
     boto3.client("s3", endpoint_url=endpoint, region_name=LOCAL_REGION).create_bucket(
         Bucket=TEST_ENVIRONMENT["MEDIA_BUCKET"]
     )
+    create_tables(dynamodb_endpoint, {"IdempotencyTable": TEST_ENVIRONMENT["IDEMPOTENCY_TABLE_NAME"]})
+    record_events(endpoint, TEST_ENVIRONMENT["EVENT_BUS_NAME"])
 
 
 @pytest.fixture(scope="session", params=["moto", "dynamodb-local"])
@@ -73,20 +90,21 @@ def backend(request: pytest.FixtureRequest) -> Iterator[str | None]:
     if request.param == "moto":
         with mock_aws():
             reset_aws_clients()
-            create_bucket(None)
+            create_session_resources(None, None)
             yield None
         return
     engine, s3_server = DynamoDBLocal(), ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     s3_server.start()
     host, port = s3_server.get_host_and_port()
-    os.environ.update(DYNAMODB_ENDPOINT=engine.endpoint, S3_ENDPOINT=f"http://{host}:{port}")
+    moto_endpoint = f"http://{host}:{port}"
+    os.environ.update(DYNAMODB_ENDPOINT=engine.endpoint, S3_ENDPOINT=moto_endpoint, EVENTS_ENDPOINT=moto_endpoint)
     reset_aws_clients()
     try:
-        create_bucket(os.environ["S3_ENDPOINT"])
+        create_session_resources(engine.endpoint, moto_endpoint)
         yield engine.endpoint
     finally:
-        os.environ.pop("DYNAMODB_ENDPOINT", None)
-        os.environ.pop("S3_ENDPOINT", None)
+        for name in ("DYNAMODB_ENDPOINT", "S3_ENDPOINT", "EVENTS_ENDPOINT"):
+            os.environ.pop(name, None)
         reset_aws_clients()
         s3_server.stop()
         engine.stop()
@@ -116,3 +134,11 @@ def host() -> FunctionHost:
 def api(table: str, host: FunctionHost, signing_key: rsa.RSAPrivateKey) -> Api:
     """An admin of a fresh tenant; `api.as_("learner")` for other callers."""
     return Api(host=host, key=signing_key)
+
+
+@pytest.fixture
+def stream(api: Api, backend: str | None, host: FunctionHost) -> Stream:
+    """The table's stream fed to the real StreamProjector on demand, and the events it published."""
+    endpoint = os.environ.get("EVENTS_ENDPOINT")
+    recorder = EventRecorder(endpoint, record_events(endpoint, TEST_ENVIRONMENT["EVENT_BUS_NAME"]))
+    return Stream(StreamFeed(host, backend, os.environ["TABLE_NAME"]), recorder, api.tenant)

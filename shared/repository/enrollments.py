@@ -83,6 +83,18 @@ class EnrollmentRepository:
         """The course's active or extended enrollments: one strongly consistent Query."""
         return self.find(None, course_id, EnrollmentItem.status.is_in(*ACTIVE))
 
+    def refresh_course(self, course_id: str, summary: dict[str, Any]) -> int:
+        """Copy the course's new summary onto each of its enrollments (one Query, then a transaction
+        per 100); each copy bumps the revision, so an update that read the old copy re-reads."""
+        enrollments = self.find(None, course_id, None)
+
+        def refresh_one(writes: Any, enrollment: EnrollmentItem) -> None:
+            actions = [EnrollmentItem.course.set(summary), EnrollmentItem.revision.add(1)]
+            writes.update(enrollment, actions, condition=EnrollmentItem.pk.exists())
+
+        write_in_transactions(refresh_one, enrollments)
+        return len(enrollments)
+
     def cancel(self, enrollments: list[EnrollmentItem], by: str, at: str) -> None:
         """Cancel each (kept as records), a transaction of up to 100 at a time."""
 

@@ -1,0 +1,58 @@
+"""What follows from a change in the table (its stream, at least once): `course.completed` when a
+course track becomes completed, and a course's new summary copied onto its enrollments.
+
+Each step is safe to repeat: the event is published once per completion (its key is the track
+and the version that completed it), and copying a summary twice writes the same thing."""
+
+from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from shared.events import publish_once
+from shared.observability import logger, metrics
+from shared.repository.base import LmsItem
+from shared.repository.enrollments import EnrollmentRepository
+from shared.repository.items import CourseItem, CourseTrackItem
+from shared.services.enrollments import course_summary
+from shared.services.grading import COMPLETED
+
+COURSE_COMPLETED = "course.completed"
+
+
+def item_of(image: dict[str, Any] | None) -> LmsItem | None:
+    """The typed item of a stream image (DynamoDB JSON), or None."""
+    return LmsItem.from_raw_data(image) if image else None
+
+
+def project(old: LmsItem | None, new: LmsItem | None, context: LambdaContext | None) -> None:
+    if isinstance(new, CourseTrackItem):
+        _track_changed(old if isinstance(old, CourseTrackItem) else None, new, context)
+    elif isinstance(new, CourseItem) and isinstance(old, CourseItem):
+        _course_changed(old, new)
+
+
+def _track_changed(old: CourseTrackItem | None, new: CourseTrackItem, context: LambdaContext | None) -> None:
+    if new.status != COMPLETED or (old is not None and old.status == COMPLETED):
+        return
+    detail = {
+        "tenantId": new.tenant_id,
+        "courseId": new.course_id,
+        "userId": new.user_id,
+        "courseTrackId": new.course_track_id,
+        "completedAt": new.end_datetime,
+        "certGenDate": new.cert_gen_date,
+        "noOfLessons": new.no_of_lessons,
+        "completedLessons": new.completed_lessons,
+    }
+    publish_once(f"{COURSE_COMPLETED}#{new.pk}#{new.version}", COURSE_COMPLETED, detail, context)
+    metrics.add_metric(name="CourseCompleted", unit=MetricUnit.Count, value=1)
+    logger.info("Course completed", extra=detail)
+
+
+def _course_changed(old: CourseItem, new: CourseItem) -> None:
+    summary = course_summary(new)
+    if summary == course_summary(old):
+        return
+    refreshed = EnrollmentRepository(new.tenant_id).refresh_course(new.course_id, summary)
+    logger.info("Enrollment copies of a course refreshed", extra={"course_id": new.course_id, "count": refreshed})

@@ -1,0 +1,82 @@
+"""The StreamProjector fed the table's real stream (moto's, DynamoDB Local's): `course.completed`
+published once per completion whatever the stream repeats, and course summaries copied onto
+enrollments."""
+
+import os
+
+import pytest
+
+from local.stack import StreamFeed
+from shared import events
+from shared.settings import get_settings
+from tests.support.api import Api
+from tests.support.stream import Stream
+
+
+def completed_course(api: Api) -> tuple[str, Api]:
+    """A one-lesson course its learner has just completed."""
+    course_id = api.create_course(status="published")["courseId"]
+    lesson_id = api.create_lesson(totalMarks=10, passingMarks=5)["lessonId"]
+    api.add_lesson(course_id, None, lesson_id)
+    learner = api.as_("learner")
+    assert api.call("POST", "/api/enrollments", json_body={"courseId": course_id, "userId": learner.user}).status == 201
+    assert learner.call("POST", f"/api/courses/{course_id}/tracking", json_body={}).status == 201
+    assert learner.call("POST", f"/api/lessons/{lesson_id}/tracking", json_body={}).status == 201
+    done = learner.call("PUT", f"/api/lessons/{lesson_id}/tracking/complete", json_body={"score": 7})
+    assert done.status == 200, done.body
+    return course_id, learner
+
+
+def test_a_completed_course_is_published_once(api: Api, stream: Stream, host, backend) -> None:
+    course_id, learner = completed_course(api)
+    track = learner.call("GET", f"/api/courses/{course_id}/tracking").result
+
+    assert stream.project() > 0
+    published = stream.published("course.completed")
+
+    assert len(published) == 1
+    assert published[0]["source"] == "lms"
+    assert published[0]["detail"] == {
+        "tenantId": api.tenant,
+        "courseId": course_id,
+        "userId": learner.user,
+        "courseTrackId": track["courseTrackId"],
+        "completedAt": track["endDatetime"],
+        "certGenDate": track["certGenDate"],
+        "noOfLessons": 1,
+        "completedLessons": 1,
+    }
+    # The stream delivered again from its start (a retried batch, a second consumer): no new event.
+    assert StreamFeed(host, backend, stream.feed.table).pump() > 0
+    assert stream.published("course.completed") == published
+
+
+def use_bus(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    monkeypatch.setenv("EVENT_BUS_NAME", name)
+    get_settings.cache_clear()
+    events.reset_clients()
+
+
+def test_a_failed_publish_is_retried_from_that_record(api: Api, stream: Stream, monkeypatch) -> None:
+    bus = os.environ["EVENT_BUS_NAME"]
+    completed_course(api)
+    use_bus(monkeypatch, "no-such-bus")  # EventBridge refuses the event
+
+    stream.project()
+    assert stream.published("course.completed") == []
+
+    use_bus(monkeypatch, bus)
+    stream.project()
+    assert len(stream.published("course.completed")) == 1
+
+
+def test_a_course_change_refreshes_its_enrollments_copies(api: Api, stream: Stream) -> None:
+    course_id = api.create_course(status="published", title="Old title")["courseId"]
+    for user in ("a", "b"):
+        api.call("POST", "/api/enrollments", json_body={"courseId": course_id, "userId": user})
+    api.call("PUT", f"/api/courses/{course_id}", json_body={"title": "New title", "shortDescription": "Now short"})
+
+    stream.project()
+
+    listed = api.call("GET", "/api/enrollments", query={"courseId": course_id}).result["enrollments"]
+    assert [(e["course"]["title"], e["course"]["shortDescription"]) for e in listed] == [("New title", "Now short")] * 2
