@@ -46,5 +46,31 @@ def test_the_local_table_is_the_templates_table():
         "ListIndex",
         "LookupIndex",
         "UserIndex",
+        "ExpiryIndex",
     }
     assert definition["StreamSpecification"] == {"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"}
+
+
+def test_every_route_of_the_contract_has_its_function():
+    functions = {}
+    for route in template.routes():
+        functions.setdefault(route.function, []).append(f"{route.method} {route.path}")
+
+    assert {name: len(paths) for name, paths in functions.items()} == {
+        "CoursesFunction": 6,
+        "ModulesFunction": 6,
+        "LessonsFunction": 8,
+        "MediaFunction": 4,
+        "EnrollmentsFunction": 5,
+        "CourseTrackingFunction": 4,
+        "LessonTrackingFunction": 5,
+    }
+
+
+def test_every_asynchronous_function_has_a_failure_destination():
+    functions = template.resources("AWS::Serverless::Function")
+    for name in ("MediaRegistrationFunction", "EnrollmentExpiryFunction"):
+        assert functions[name]["Properties"]["EventInvokeConfig"]["DestinationConfig"]["OnFailure"]["Type"] == "SQS"
+    stream = functions["StreamProjectorFunction"]["Properties"]["Events"]["TableChanges"]["Properties"]
+    assert stream["DestinationConfig"]["OnFailure"]["Destination"] == {"Fn::GetAtt": "StreamProjectorFailures.Arn"}
+    assert stream["FunctionResponseTypes"] == ["ReportBatchItemFailures"]

@@ -62,6 +62,17 @@ class UserIndex(GlobalSecondaryIndex["LmsItem"]):
     gsi3sk = UnicodeAttribute(range_key=True, attr_name="GSI3SK")
 
 
+class ExpiryIndex(GlobalSecondaryIndex["LmsItem"]):
+    """Sparse, across tenants: active enrollments that have an end, by end time, for the expiry job."""
+
+    class Meta:
+        index_name = "ExpiryIndex"
+        projection = AllProjection()
+
+    gsi4pk = UnicodeAttribute(hash_key=True, attr_name="GSI4PK")
+    gsi4sk = UnicodeAttribute(range_key=True, attr_name="GSI4SK")
+
+
 class LmsItem(Model):
     """Base of every item in the table."""
 
@@ -77,10 +88,13 @@ class LmsItem(Model):
     gsi2sk = UnicodeAttribute(null=True, attr_name="GSI2SK")
     gsi3pk = UnicodeAttribute(null=True, attr_name="GSI3PK")
     gsi3sk = UnicodeAttribute(null=True, attr_name="GSI3SK")
+    gsi4pk = UnicodeAttribute(null=True, attr_name="GSI4PK")
+    gsi4sk = UnicodeAttribute(null=True, attr_name="GSI4SK")
 
     list_index = ListIndex()
     lookup_index = LookupIndex()
     user_index = UserIndex()
+    expiry_index = ExpiryIndex()
 
     @classmethod
     def _get_connection(cls) -> TableConnection:

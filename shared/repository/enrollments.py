@@ -10,6 +10,21 @@ from shared.repository.items import EnrollmentItem, Keys
 
 ENROLLMENT_SK = "#ENROLLMENT"
 ACTIVE = ("active", "extended")
+EXPIRY_PARTITION = "ENROLLMENT_EXPIRY"
+
+
+def schedule_expiry(enrollment: EnrollmentItem) -> None:
+    """List the enrollment in ExpiryIndex while the expiry job has something left to do for it:
+    it is active with an end and its expiry has not been announced."""
+    due = enrollment.status in ACTIVE and enrollment.end_time is not None and not enrollment.after_expiry_mail
+    enrollment.gsi4pk = EXPIRY_PARTITION if due else None
+    enrollment.gsi4sk = f"{enrollment.end_time}#{enrollment.pk}#{enrollment.sk}" if due else None
+
+
+def due_for_expiry(until: str) -> list[EnrollmentItem]:
+    """Every tenant's listed enrollments ending by `until` (one Query, paged past 1 MB)."""
+    found = LmsItem.expiry_index.query(EXPIRY_PARTITION, LmsItem.gsi4sk <= f"{until}#\uffff")
+    return [item for item in found if isinstance(item, EnrollmentItem)]
 
 
 class AlreadyEnrolled(Exception):
@@ -44,6 +59,7 @@ class EnrollmentRepository:
     def create(self, enrollment: EnrollmentItem) -> None:
         """Write it unless the user holds one in the course that is not cancelled (AlreadyEnrolled):
         the key and this condition keep one per user and course under any concurrency."""
+        schedule_expiry(enrollment)
         try:
             enrollment.save(condition=EnrollmentItem.pk.does_not_exist() | (EnrollmentItem.status == "cancelled"))
         except PutError as error:
@@ -72,6 +88,7 @@ class EnrollmentRepository:
         """Write a changed enrollment if nobody changed it since it was read."""
         read = enrollment.revision
         enrollment.revision = read + 1
+        schedule_expiry(enrollment)
         try:
             enrollment.save(condition=EnrollmentItem.revision == read)
         except PutError as error:
@@ -104,6 +121,8 @@ class EnrollmentRepository:
                 EnrollmentItem.updated_by.set(by),
                 EnrollmentItem.updated_at.set(at),
                 EnrollmentItem.revision.add(1),
+                EnrollmentItem.gsi4pk.remove(),  # nothing left for the expiry job
+                EnrollmentItem.gsi4sk.remove(),
             ]
             writes.update(enrollment, actions, condition=EnrollmentItem.pk.exists())
 

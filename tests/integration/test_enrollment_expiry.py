@@ -1,0 +1,72 @@
+"""The scheduled expiry job through its real handler, fed the schedule's event (events/)."""
+
+import json
+
+from local.template import ROOT
+from tests.support.api import Api
+from tests.support.stream import Stream
+
+SCHEDULED = json.loads((ROOT / "events/enrollment_expiry/scheduled.json").read_text())
+COURSE_END = "2030-12-31T23:59:59Z"
+
+
+def run_job(api: Api, time: str) -> dict[str, int]:
+    result: dict[str, int] = api.host.invoke("EnrollmentExpiryFunction", {**SCHEDULED, "time": time})
+    return result
+
+
+def enrollment_of(api: Api, user: str) -> dict:
+    listed = api.call("GET", "/api/enrollments", query={"userId": user}).result["enrollments"]
+    return api.call("GET", f"/api/enrollments/{listed[0]['enrollmentId']}").result
+
+
+def test_enrollments_are_announced_then_expired_once_each(api: Api, stream: Stream) -> None:
+    course_id = api.create_course(status="published", endDatetime=COURSE_END)["courseId"]
+    for user, extra in (("ending", {}), ("unlimited", {"unlimitedPlan": True}), ("cancelled", {})):
+        api.call("POST", "/api/enrollments", json_body={"courseId": course_id, "userId": user, **extra})
+    api.call("DELETE", f"/api/enrollments/{enrollment_of(api, 'cancelled')['enrollmentId']}")
+
+    run_job(api, "2030-12-01T00:00:00Z")  # not within 7 days yet
+    assert stream.published("enrollment.expiring") == []
+    run_job(api, "2030-12-28T00:00:00Z")
+    run_job(api, "2030-12-29T00:00:00Z")  # a second run announces nothing again
+
+    expiring = stream.published("enrollment.expiring")
+    assert [event["detail"]["userId"] for event in expiring] == ["ending"]
+    assert expiring[0]["detail"]["endTime"] == COURSE_END
+    announced = enrollment_of(api, "ending")
+    assert (announced["status"], announced["beforeExpiryMail"], announced["afterExpiryMail"]) == (
+        "active",
+        True,
+        False,
+    )
+
+    run_job(api, SCHEDULED["time"])
+    run_job(api, "2031-01-02T00:00:00Z")
+
+    expired = enrollment_of(api, "ending")
+    assert (expired["status"], expired["afterExpiryMail"], expired["updatedBy"]) == ("expired", True, "expiry-job")
+    assert [event["detail"]["userId"] for event in stream.published("enrollment.expired")] == ["ending"]
+    assert enrollment_of(api, "unlimited")["status"] == "active"
+    assert stream.published("enrollment.expiring") == expiring
+
+
+def test_an_extended_end_is_announced_again(api: Api, stream: Stream) -> None:
+    course_id = api.create_course(status="published", endDatetime=COURSE_END)["courseId"]
+    api.call("POST", "/api/enrollments", json_body={"courseId": course_id, "userId": "renewed"})
+    run_job(api, "2030-12-28T00:00:00Z")
+    enrollment_id = enrollment_of(api, "renewed")["enrollmentId"]
+
+    api.call(
+        "PUT",
+        f"/api/enrollments/{enrollment_id}",
+        json_body={"status": "extended", "endTime": "2031-06-30T00:00:00Z", "beforeExpiryMail": False},
+    )
+    run_job(api, "2031-01-01T00:00:00Z")  # the old end has passed, the new one is far
+    run_job(api, "2031-06-25T00:00:00Z")
+
+    assert enrollment_of(api, "renewed")["status"] == "extended"
+    assert [event["detail"]["endTime"] for event in stream.published("enrollment.expiring")] == [
+        COURSE_END,
+        "2031-06-30T00:00:00Z",
+    ]
