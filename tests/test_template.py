@@ -52,7 +52,7 @@ def test_the_local_table_is_the_templates_table():
 
 
 def test_every_route_of_the_contract_has_its_function():
-    functions = {}
+    functions: dict[str, list[str]] = {}
     for route in template.routes():
         functions.setdefault(route.function, []).append(f"{route.method} {route.path}")
 

@@ -373,3 +373,9 @@ def link_pointer(keys: Keys, link: LessonLinkItem) -> LinkPointer:
         course_id=link.course_id,
         module_id=link.module_id,
     )
+
+
+def link_of(keys: Keys, pointer: LinkPointer) -> LessonLinkItem:
+    """The link a pointer stands for (its key only, to read, update or delete it)."""
+    lesson_id = pointer.pk.rsplit("#", 1)[1]
+    return LessonLinkItem(keys.course(pointer.course_id), keys.link_sk(pointer.module_id, lesson_id))

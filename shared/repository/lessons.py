@@ -30,6 +30,7 @@ from shared.repository.items import (
     LessonLinkItem,
     LinkPointer,
     ModuleItem,
+    link_of,
     link_pointer,
 )
 from shared.repository.media import MAIN_MEDIA_USE, mark_media_used
@@ -167,7 +168,7 @@ class LessonRepository:
         links: in the same transaction for up to 98 links, in further ones past that.
         MainMediaMissing if a new `mediaId` names no media."""
         summary = lesson_summary(lesson)
-        links = [self._link_of(pointer) for pointer in pointers]
+        links = [link_of(self.keys, pointer) for pointer in pointers]
         room = TRANSACTION_LIMIT - 2
         try:
             with transaction() as writes:
@@ -198,10 +199,6 @@ class LessonRepository:
                 if retries < 0 or (not gone and not cancelled.conflict):
                     raise
                 pending = [link for index, link in enumerate(chunk) if index not in gone] + pending
-
-    def _link_of(self, pointer: LinkPointer) -> LessonLinkItem:
-        lesson_id = pointer.pk.rsplit("#", 1)[1]
-        return LessonLinkItem(self.keys.course(pointer.course_id), self.keys.link_sk(pointer.module_id, lesson_id))
 
     def link(self, link: LessonLinkItem, lesson: LessonItem, course: CourseItem, module: ModuleItem | None) -> None:
         """Place the lesson: AlreadyLinked if it is there already, LinkTargetGone if the course or
@@ -236,7 +233,7 @@ class LessonRepository:
 
     def delete(self, lesson: LessonItem, partition: LessonPartition) -> None:
         """Remove the lesson, its attachments, its links in every course and their pointers."""
-        links = [self._link_of(pointer) for pointer in partition.pointers]
+        links = [link_of(self.keys, pointer) for pointer in partition.pointers]
         try:
             delete_with_children(lesson, LessonItem.pk.exists(), [*partition.files, *partition.pointers, *links])
         except Cancelled as cancelled:

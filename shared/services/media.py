@@ -25,12 +25,13 @@ from shared.media_rules import (
     object_key,
 )
 from shared.observability import metrics
+from shared.repository.enrollments import ACTIVE
 from shared.repository.items import MediaItem
 from shared.repository.media import AlreadyAttached, AttachTargetGone, MediaRepository
 from shared.schemas.common import MessageResult
 from shared.schemas.media import AttachmentOut, MediaCreate, MediaOut, UploadOut
 from shared.services.changes import with_retries
-from shared.services.lessons import lesson_not_found
+from shared.services.lessons import learner_sees_link, lesson_not_found
 
 # A record still pending a day after its upload URL expired is removed by DynamoDB's TTL.
 PENDING_LIFETIME_SECONDS = int(storage.UPLOAD_WINDOW.total_seconds()) + 24 * 3600
@@ -116,15 +117,30 @@ def _stored(
 
 
 def get_media(caller: Principal, media_id: str) -> MediaOut:
-    """The record, with a short-lived download URL for a stored file (staff; learners get theirs
-    by enrollment, with the enrollments issue)."""
-    media = MediaRepository(caller.tenant_id).get(media_id)
+    """The record, with a short-lived download URL for a stored file: for staff always, for a
+    learner only when a lesson using it is free or in a course they are actively enrolled in."""
+    repository = MediaRepository(caller.tenant_id)
+    if caller.is_staff:
+        media = repository.get(media_id)
+        may_download = True
+    else:
+        media, files, lessons = repository.get_with_uses(media_id)
+        lesson_ids = {file.lesson_id for file in files} | {lesson.lesson_id for lesson in lessons}
+        may_download = media is not None and _learner_may_download(caller, repository, lesson_ids)
     if media is None:
         raise media_not_found(media_id)
     out = MediaOut.model_validate(media)
-    if caller.is_staff and media.status == "uploaded" and media.path:
+    if may_download and media.status == "uploaded" and media.path:
         out = out.model_copy(update={"download_url": storage.download_url(media.path, media.org_filename)})
     return out
+
+
+def _learner_may_download(caller: Principal, repository: MediaRepository, lesson_ids: set[str]) -> bool:
+    if not lesson_ids:
+        return False
+    links, enrollments = repository.placements(lesson_ids, caller.user_id)
+    enrolled = {enrollment.course_id for enrollment in enrollments if enrollment.status in ACTIVE}
+    return any(learner_sees_link(caller, link) and (link.free_lesson or link.course_id in enrolled) for link in links)
 
 
 def delete_media(caller: Principal, media_id: str) -> MessageResult:

@@ -9,6 +9,7 @@ import pytest
 
 from local.stack import LOCAL_REGION
 from shared.repository.media import MediaRepository
+from shared.repository.metering import RequestCounter
 from shared.settings import get_settings
 from tests.support import samples
 from tests.support.api import Api
@@ -235,3 +236,28 @@ def test_a_lessons_main_media_cannot_be_deleted_and_attachments_are_listed(api):
     assert api.call("DELETE", f"/api/media/{main}").status == 200
     assert api.call("DELETE", f"/api/media/{attached}").status == 409
     assert api.call("POST", "/api/lessons", json_body={"title": "t", "format": "video", "mediaId": main}).status == 400
+
+
+def test_learners_get_a_download_url_by_enrollment_or_a_free_lesson(api):
+    attached = upload(api, samples.PDF, "application/pdf", "document", "notes.pdf").result["mediaId"]
+    main = upload(api, samples.PNG, "image/png").result["mediaId"]
+    course_id = api.create_course(status="published")["courseId"]
+    lesson_id = api.create_lesson(mediaId=main)["lessonId"]
+    api.call("POST", f"/api/lessons/{lesson_id}/media/{attached}")
+    api.add_lesson(course_id, None, lesson_id)
+    learner = api.as_("learner")
+
+    def download_urls() -> list:
+        return [learner.call("GET", f"/api/media/{media_id}").result["downloadUrl"] for media_id in (attached, main)]
+
+    assert download_urls() == [None, None]  # not enrolled
+    enrolled = api.call("POST", "/api/enrollments", json_body={"courseId": course_id, "userId": learner.user})
+    assert all(download_urls())
+    api.call("DELETE", f"/api/enrollments/{enrolled.result['enrollmentId']}")
+    assert download_urls() == [None, None]  # cancelled
+    free_course = api.create_course(status="published")["courseId"]
+    api.add_lesson(free_course, None, lesson_id, freeLesson=True)
+    assert all(download_urls())  # a free lesson's media is anyone's
+    with RequestCounter() as counter:  # its uses, each lesson's placements, then links and enrollments
+        learner.call("GET", f"/api/media/{attached}")
+    assert counter.operations == ["Query", "Query", "BatchGetItem"]
