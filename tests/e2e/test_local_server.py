@@ -216,6 +216,70 @@ def test_media_uploads_register_and_download_byte_identical(server: Server) -> N
         urllib.request.urlopen(record["downloadUrl"], timeout=30)  # noqa: S310 - the object is gone
 
 
+def test_a_learners_whole_journey_ends_in_one_course_completed_event(server: Server) -> None:
+    tenant, learner_id = "journey-tenant", "journey-learner"
+    admin, learner = server.token(tenant=tenant), server.token("learner", tenant, learner_id)
+    other = server.token("learner", tenant, "someone-else")
+
+    def result(method: str, path: str, token: str, payload: Any = None, expected: int = 200) -> Any:
+        status, body, _ = (
+            server.json(method, path, token, payload) if payload is not None else server.request(method, path, token)
+        )
+        assert status == expected, body
+        return body["result"]
+
+    course_id = result("POST", "/api/courses", admin, {"title": "Journey", "status": "published"}, 201)["courseId"]
+    lessons = [
+        result("POST", "/api/lessons", admin, {"title": f"L{n}", "format": "test", "totalMarks": 100,
+                                               "passingMarks": 60, "attemptsGrade": "highest"}, 201)["lessonId"]
+        for n in (1, 2)
+    ]  # fmt: skip
+    for lesson_id in lessons:
+        result("POST", f"/api/courses/{course_id}/modules/null/lessons", admin, {"lessonId": lesson_id}, 201)
+    result("POST", "/api/enrollments", admin, {"courseId": course_id, "userId": learner_id}, 201)
+
+    started = result("POST", f"/api/courses/{course_id}/tracking", learner, {}, 201)
+    assert (started["noOfLessons"], started["completedLessons"], started["status"]) == (2, 0, "incomplete")
+    # Another learner can neither read nor act for this one.
+    assert server.request("GET", f"/api/courses/{course_id}/tracking?userId={learner_id}", other)[0] == 403
+    assert server.json("POST", f"/api/lessons/{lessons[0]}/tracking", other, {"userId": learner_id})[0] == 403
+    assert server.request("GET", f"/api/users/{learner_id}/lessons/{lessons[0]}/tracking", other)[0] == 403
+
+    for lesson_id, scores in ((lessons[0], (40, 85)), (lessons[1], (92,))):
+        for score in scores:
+            attempt = result("POST", f"/api/lessons/{lesson_id}/tracking", learner, {"totalContent": 10}, 201)
+            result("PUT", f"/api/lessons/{lesson_id}/tracking", learner, {"currentPosition": 10, "timeSpent": 60})
+            done = result("PUT", f"/api/lessons/{lesson_id}/tracking/complete", learner, {"score": score})
+            assert (done["attempt"], done["status"]) == (attempt["attempt"], "completed")
+
+    track = result("GET", f"/api/courses/{course_id}/tracking", learner)
+    assert (track["completedLessons"], track["progress"], track["status"]) == (2, 100, "completed")
+    assert track["course"]["title"] == "Journey"
+    history = result("GET", f"/api/users/{learner_id}/lessons/{lessons[0]}/tracking", learner)
+    assert [attempt["score"] for attempt in history["attempts"]] == [40, 85]
+    assert (history["bestScore"], history["averageScore"], history["totalAttempts"], history["passed"]) == (
+        85,
+        62.5,
+        2,
+        True,
+    )
+    failed_first = result("GET", f"/api/lessons/{lessons[0]}/tracking?attempt=1", learner)
+    assert (failed_first["passed"], failed_first["progress"]) == (False, 100)
+
+    def completions() -> list[dict[str, Any]]:
+        events = server.request("GET", "/local/events")[1]["events"]
+        return [e for e in events if e["detail-type"] == "course.completed" and e["detail"]["userId"] == learner_id]
+
+    deadline = time.monotonic() + 15
+    while not completions() and time.monotonic() < deadline:  # the stream reaches the projector within moments
+        time.sleep(0.2)
+    time.sleep(1)  # room for a duplicate, were there one
+    completed = completions()
+    assert len(completed) == 1
+    assert completed[0]["detail"]["courseId"] == course_id
+    assert completed[0]["detail"]["courseTrackId"] == track["courseTrackId"]
+
+
 def test_sigterm_stops_the_server(server: Server) -> None:
     server.process.send_signal(signal.SIGTERM)
 
