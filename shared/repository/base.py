@@ -52,7 +52,7 @@ class LookupIndex(GlobalSecondaryIndex["LmsItem"]):
 
 
 class UserIndex(GlobalSecondaryIndex["LmsItem"]):
-    """What belongs to one user of a tenant: enrollments (later course tracks)."""
+    """What belongs to one user of a tenant: their enrollments."""
 
     class Meta:
         index_name = "UserIndex"

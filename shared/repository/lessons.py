@@ -37,6 +37,8 @@ from shared.repository.media import MAIN_MEDIA_USE, mark_media_used
 
 SUMMARY_DESCRIPTION_LENGTH = 500
 REFRESH_RETRIES = 5
+# Copies refreshed in a lesson update's own transaction, beside the lesson and its main media.
+COPIES_IN_UPDATE = TRANSACTION_LIMIT - 2
 
 
 class AlreadyLinked(Exception):
@@ -169,19 +171,27 @@ class LessonRepository:
         MainMediaMissing if a new `mediaId` names no media."""
         summary = lesson_summary(lesson)
         links = [link_of(self.keys, pointer) for pointer in pointers]
-        room = TRANSACTION_LIMIT - 2
         try:
             with transaction() as writes:
                 if media_changed:
                     self._main_media(writes, lesson)  # first: it sets the lesson's keys in LookupIndex
                 writes.save(lesson, name="lesson")
-                for link in links[:room]:
+                for link in links[:COPIES_IN_UPDATE]:
                     writes.update(link, [LessonLinkItem.lesson.set(summary)], condition=LessonLinkItem.pk.exists())
         except Cancelled as cancelled:
             if cancelled.failed("media"):
                 raise MainMediaMissing(lesson.media_id) from cancelled
             raise concurrent_change(cancelled, lesson.lesson_id, "lesson")  # noqa: B904 - chained implicitly
-        self._refresh(links[room:], summary)
+        self._refresh(links[COPIES_IN_UPDATE:], summary)
+
+    def refresh_overflow(self, lesson_id: str, summary: dict[str, Any]) -> int:
+        """Write `summary` again on the copies past the update's own transaction (the update wrote
+        them in further transactions; this completes them if it stopped part-way): one Query, then
+        a transaction per 100. How many copies were past it."""
+        found = LmsItem.query(self.keys.lesson(lesson_id), LmsItem.sk.startswith(LINK_PREFIX), consistent_read=True)
+        links = [link_of(self.keys, pointer) for pointer in found if isinstance(pointer, LinkPointer)]
+        self._refresh(links[COPIES_IN_UPDATE:], summary)
+        return max(0, len(links) - COPIES_IN_UPDATE)
 
     def _refresh(self, links: Sequence[LessonLinkItem], summary: dict[str, Any]) -> None:
         """Refresh further copies, a transaction at a time; a link removed meanwhile is skipped."""

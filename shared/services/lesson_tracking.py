@@ -109,8 +109,6 @@ def start_lesson_tracking(caller: Principal, lesson_id: str, data: LessonTrackSt
     lesson = partition.lesson
     if lesson is None or (not caller.is_staff and lesson.status != PUBLISHED):
         raise lesson_not_found(lesson_id)
-    if data.current_position > data.total_content:
-        raise Invalid(f"currentPosition must not be beyond totalContent ({data.total_content}).")
     repository = TrackingRepository(caller.tenant_id)
     course_id, module_id = course_context(
         lesson_id, partition.pointers, str(data.course_id) if data.course_id else None
@@ -121,6 +119,8 @@ def start_lesson_tracking(caller: Principal, lesson_id: str, data: LessonTrackSt
         if link is None or not link.free_lesson:
             require_enrollment(enrollment, user_id, course_id)
     rules = Rules.of(lesson, link)
+    if data.current_position > data.total_content:  # checked once the caller may act (403 before 400)
+        raise Invalid(f"currentPosition must not be beyond totalContent ({data.total_content}).")
 
     def attempt() -> tuple[LessonTrackOut, bool]:
         attempts = repository.attempts(user_id, lesson_id)

@@ -1,5 +1,6 @@
 """What follows from a change in the table (its stream, at least once): `course.completed` when a
-course track becomes completed, and a course's new summary copied onto its enrollments.
+course track becomes completed, a course's new summary copied onto its enrollments, and a
+lesson's new summary completed on links past its update's own transaction.
 
 Each step is safe to repeat: the event is published once per completion (its key is the track
 and the version that completed it), and copying a summary twice writes the same thing."""
@@ -13,7 +14,8 @@ from shared.events import publish_once
 from shared.observability import logger, metrics
 from shared.repository.base import LmsItem
 from shared.repository.enrollments import EnrollmentRepository
-from shared.repository.items import CourseItem, CourseTrackItem
+from shared.repository.items import CourseItem, CourseTrackItem, LessonItem
+from shared.repository.lessons import LessonRepository, lesson_summary
 from shared.services.enrollments import course_summary
 from shared.services.grading import COMPLETED
 
@@ -30,6 +32,8 @@ def project(old: LmsItem | None, new: LmsItem | None, context: LambdaContext | N
         _track_changed(old if isinstance(old, CourseTrackItem) else None, new, context)
     elif isinstance(new, CourseItem) and isinstance(old, CourseItem):
         _course_changed(old, new)
+    elif isinstance(new, LessonItem) and isinstance(old, LessonItem):
+        _lesson_changed(old, new)
 
 
 def _track_changed(old: CourseTrackItem | None, new: CourseTrackItem, context: LambdaContext | None) -> None:
@@ -56,3 +60,12 @@ def _course_changed(old: CourseItem, new: CourseItem) -> None:
         return
     refreshed = EnrollmentRepository(new.tenant_id).refresh_course(new.course_id, summary)
     logger.info("Enrollment copies of a course refreshed", extra={"course_id": new.course_id, "count": refreshed})
+
+
+def _lesson_changed(old: LessonItem, new: LessonItem) -> None:
+    summary = lesson_summary(new)
+    if summary == lesson_summary(old):
+        return
+    completed = LessonRepository(new.tenant_id).refresh_overflow(new.lesson_id, summary)
+    if completed:
+        logger.info("Lesson copies completed", extra={"lesson_id": new.lesson_id, "count": completed})

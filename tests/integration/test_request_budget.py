@@ -175,7 +175,7 @@ def test_a_course_delete_past_one_transaction_deletes_the_rest_in_batches_first(
 
 
 def test_a_lesson_linked_past_one_transaction_refreshes_every_copy(api):
-    """120 links: the lesson and 99 copies in one transaction, the other 21 in a second."""
+    """120 links: the lesson and 98 copies in one transaction, the other 22 in a second."""
     course_id = api.create_course(status="published")["courseId"]
     lesson = api.create_lesson(title="Before")
     keys, lessons = CourseRepository(api.tenant).keys, LessonRepository(api.tenant)

@@ -3,11 +3,16 @@ published once per completion whatever the stream repeats, and course summaries 
 enrollments."""
 
 import os
+import uuid
 
 import pytest
 
 from local.stack import StreamFeed
 from shared import events
+from shared.clock import sortable_now
+from shared.repository.base import LmsItem
+from shared.repository.items import LessonLinkItem, link_pointer
+from shared.repository.lessons import COPIES_IN_UPDATE, LessonRepository
 from shared.settings import get_settings
 from tests.support.api import Api
 from tests.support.stream import Stream
@@ -80,3 +85,31 @@ def test_a_course_change_refreshes_its_enrollments_copies(api: Api, stream: Stre
 
     listed = api.call("GET", "/api/enrollments", query={"courseId": course_id}).result["enrollments"]
     assert [(e["course"]["title"], e["course"]["shortDescription"]) for e in listed] == [("New title", "Now short")] * 2
+
+
+def test_copies_past_a_lesson_updates_transaction_are_completed(api: Api, stream: Stream, monkeypatch) -> None:
+    """The update stops after its own transaction (here: its further ones are skipped, as if the
+    function died); the projector writes the rest from the stream."""
+    course_id = api.create_course(status="published")["courseId"]
+    lesson = api.create_lesson(title="Before")
+    lessons = LessonRepository(api.tenant)
+    stored = lessons.get_partition(lesson["lessonId"]).lesson
+    assert stored is not None
+    with LmsItem.batch_write() as batch:
+        for _ in range(COPIES_IN_UPDATE + 12):
+            link = lessons.new_link(
+                stored, course_id, str(uuid.uuid4()), sortable_now(), created_by="t", created_at="t"
+            )
+            batch.save(link)
+            batch.save(link_pointer(lessons.keys, link))
+    monkeypatch.setattr(LessonRepository, "_refresh", lambda *_: None)
+    assert api.call("PUT", f"/api/lessons/{lesson['lessonId']}", json_body={"title": "After"}).status == 200
+    monkeypatch.undo()
+
+    def titles() -> list[str]:
+        links = LmsItem.query(lessons.keys.course(course_id), LmsItem.sk.startswith("LINK#"))
+        return sorted(link.lesson["title"] for link in links if isinstance(link, LessonLinkItem))
+
+    assert titles() == ["After"] * COPIES_IN_UPDATE + ["Before"] * 12
+    stream.project()
+    assert titles() == ["After"] * (COPIES_IN_UPDATE + 12)

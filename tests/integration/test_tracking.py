@@ -401,3 +401,16 @@ def test_a_links_passing_marks_grade_the_attempts_in_that_course(api, course):
     read = course.learner.call("GET", f"/api/lessons/{lesson}/tracking", query={"attempt": str(attempt["attempt"])})
     assert (read.result["lesson"]["passingMarks"], read.result["passed"]) == (50, True)
     assert course.track("GET").result["noOfLessons"] == 3
+
+
+def test_bad_starts_store_nothing(course):
+    lesson = course.lessons[0]
+    for bad in ({"totalContent": 10, "currentPosition": 11}, {"attempt": 0}, {"totalContent": -1}, {"extra": 1}):
+        refused = course.attempt(lesson, **bad)
+        assert (refused.status, refused.err) == (400, "INVALID_REQUEST"), bad
+    malformed = course.learner.call(
+        "POST", f"/api/lessons/{lesson}/tracking", body=b"{not json", content_type="application/json"
+    )
+    assert (malformed.status, malformed.err) == (400, "INVALID_REQUEST")
+    history = course.learner.call("GET", f"/api/users/{course.learner.user}/lessons/{lesson}/tracking").result
+    assert history["totalAttempts"] == 0
