@@ -2,12 +2,14 @@
 published once per completion whatever the stream repeats, and course summaries copied onto
 enrollments."""
 
+import json
 import os
 import uuid
 
 import pytest
 
 from local.stack import StreamFeed
+from local.template import ROOT
 from shared import events
 from shared.clock import sortable_now
 from shared.repository.base import LmsItem
@@ -113,3 +115,16 @@ def test_copies_past_a_lesson_updates_transaction_are_completed(api: Api, stream
     assert titles() == ["After"] * COPIES_IN_UPDATE + ["Before"] * 12
     stream.project()
     assert titles() == ["After"] * (COPIES_IN_UPDATE + 12)
+
+
+def test_the_stream_event_file_publishes_its_completion_once(api: Api, stream: Stream) -> None:
+    """events/stream_projector/course-completed.json, delivered twice as a stream may."""
+    text = (ROOT / "events/stream_projector/course-completed.json").read_text().replace("<tenant>", api.tenant)
+
+    for _ in range(2):
+        assert api.host.invoke("StreamProjectorFunction", json.loads(text)) == {"batchItemFailures": []}
+
+    published = stream.published("course.completed")
+    assert [(event["detail"]["userId"], event["detail"]["completedAt"]) for event in published] == [
+        ("seeded-learner", "2024-05-10T16:45:00Z")
+    ]
