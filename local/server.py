@@ -12,14 +12,27 @@ import traceback
 from collections.abc import Callable
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from types import FrameType
 from urllib.parse import urlsplit
 
-from local import apigw, issuer, stack, template
+from local import apigw, issuer, openapi, stack, template
 
 JWKS_PATH = "/.well-known/jwks.json"
 EVENTS_PATH = "/local/events"  # the domain events published so far (not an API route)
+OPENAPI_PATH = "/openapi.json"
+DOCS_PATH = "/docs"  # Swagger UI over the OpenAPI document, with Powertools' bundled assets (offline)
 MAX_BODY_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
+
+
+def swagger_page(document: str) -> bytes:
+    """Swagger UI with the document inline and Powertools' bundled script and styles (no CDN)."""
+    from aws_lambda_powertools.event_handler.openapi import swagger_ui
+    from aws_lambda_powertools.event_handler.openapi.swagger_ui.html import generate_swagger_html
+
+    assets = Path(swagger_ui.__file__).parent
+    script, styles = (assets / "swagger-ui-bundle.min.js").read_text(), (assets / "swagger-ui.min.css").read_text()
+    return generate_swagger_html(document, script, styles, "", None, persist_authorization=True).encode()
 
 
 class ApiGatewayHandler(BaseHTTPRequestHandler):
@@ -48,6 +61,13 @@ class ApiGatewayHandler(BaseHTTPRequestHandler):
         url = urlsplit(self.path)
         if self.command == "GET" and url.path == JWKS_PATH:
             self._send(HTTPStatus.OK, {"Content-Type": "application/json"}, json.dumps(self.server.jwks).encode())
+            return
+        if self.command == "GET" and url.path in (OPENAPI_PATH, DOCS_PATH):
+            document = openapi.DOCUMENT.read_text()
+            if url.path == OPENAPI_PATH:
+                self._send(HTTPStatus.OK, {"Content-Type": "application/json"}, document.encode())
+            else:
+                self._send(HTTPStatus.OK, {"Content-Type": "text/html; charset=utf-8"}, swagger_page(document))
             return
         if self.command == "GET" and url.path == EVENTS_PATH:
             recorded = {"events": self.server.recorder.drain() if self.server.recorder else []}

@@ -140,6 +140,19 @@ def test_the_issuer_publishes_its_keys_and_cors_preflight_is_answered(server: Se
         assert "authorization" in response.headers["Access-Control-Allow-Headers"]
 
 
+def test_the_api_document_and_swagger_ui_are_served(server: Server) -> None:
+    status, document, headers = server.request("GET", "/openapi.json")
+    assert (status, headers["Content-Type"]) == (200, "application/json")
+    assert document["info"]["title"] == "LMS service"
+    assert len([op for methods in document["paths"].values() for op in methods.values()]) == 38
+
+    with urllib.request.urlopen(server.url + "/docs", timeout=10) as response:  # noqa: S310 - loopback
+        page = response.read().decode()
+    assert response.headers["Content-Type"].startswith("text/html")
+    assert "SwaggerUIBundle" in page
+    assert "api.course.create" in page  # the document is inline: no CDN, no second request
+
+
 def test_seeded_catalogue_reads_back_as_the_contracts_tree(server: Server) -> None:
     seeded = subprocess.run(  # noqa: S603 - our own module, as `make seed` runs it
         [sys.executable, "-m", "local.seed", "--url", server.url, "--tenant", "e2e-seed"],

@@ -1,0 +1,151 @@
+"""`make openapi`: one OpenAPI 3.1 document for the whole API, `docs/openapi.json`.
+
+Each function's Powertools resolver describes its own routes (paths, parameters, bodies, result
+models, role requirements); this merges them and puts the contract's envelope around every
+answer, success and failure, the way the envelope middleware does at run time. A test fails
+when the committed document differs from what this builds."""
+
+import copy
+import importlib
+import json
+from typing import Any
+
+from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
+
+from local import template
+from local.template import ROOT
+from shared.api import SECURITY_SCHEME
+
+DOCUMENT = ROOT / "docs" / "openapi.json"
+VERSION = "1.0"
+# Routes whose contract shows a multipart form (a file, or form fields) as well as JSON.
+FORM_OPERATIONS = frozenset(
+    {
+        "api.course.create", "api.course.update", "api.module.create", "api.module.update",
+        "api.lesson.create", "api.lesson.update", "api.media.upload",
+    }
+)  # fmt: skip
+ERRORS = {
+    "400": ("INVALID_REQUEST", "The request is malformed or a field is invalid; `errmsg` names it."),
+    "401": ("UNAUTHORIZED", "No token, or one that is expired, forged, or for another issuer or audience."),
+    "403": ("FORBIDDEN", "The caller's role or identity may not do this."),
+    "404": ("RESOURCE_NOT_FOUND", "No such item in the caller's tenant."),
+    "409": ("CONFLICT", "The request conflicts with the stored state (a duplicate, a rule, a concurrent change)."),
+    "413": ("PAYLOAD_TOO_LARGE", "The body or an inline file is too large."),
+    "415": ("UNSUPPORTED_MEDIA_TYPE", "The body is neither JSON nor multipart/form-data."),
+    "500": ("INTERNAL_SERVER_ERROR", "An unexpected error; the log has it under the request id."),
+}
+# Powertools' own validation answer (422) never reaches a client: every failure is the envelope.
+POWERTOOLS_SCHEMAS = ("HTTPValidationError", "ValidationError", "ResponseValidationError")
+ENVELOPE_KEYS = ["id", "ver", "ts", "params", "responseCode", "result"]
+
+
+def _params(status: dict[str, Any], err: dict[str, Any], errmsg: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "required": ["resmsgid", "status", "err", "errmsg"],
+        "properties": {
+            "resmsgid": {"type": "string", "format": "uuid"},
+            "status": status,
+            "err": err,
+            "errmsg": errmsg,
+        },
+    }
+
+
+COMMON_SCHEMAS: dict[str, Any] = {
+    "SuccessParams": _params({"const": "successful"}, {"type": "null"}, {"type": "null"}),
+    "FailureParams": _params(
+        {"const": "failed"}, {"enum": sorted(code for code, _ in ERRORS.values())}, {"type": "string"}
+    ),
+}
+
+
+def _envelope(operation_id: str, status: str, params: str, result: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "required": ENVELOPE_KEYS,
+        "properties": {
+            "id": {"const": operation_id},
+            "ver": {"const": "1.0"},
+            "ts": {"type": "string", "format": "date-time"},
+            "params": {"$ref": f"#/components/schemas/{params}"},
+            "responseCode": {"const": int(status)},
+            "result": result,
+        },
+    }
+
+
+def _enveloped(operation: dict[str, Any]) -> dict[str, Any]:
+    """The operation as clients see it: every answer inside the envelope, every refusal listed."""
+    operation = copy.deepcopy(operation)
+    operation_id = operation["operationId"]
+    responses: dict[str, Any] = {}
+    for status, response in operation["responses"].items():
+        if status.startswith("2"):
+            result = response.get("content", {}).get("application/json", {}).get("schema", {})
+            envelope = _envelope(operation_id, status, "SuccessParams", result)
+            responses[status] = {"description": response["description"], "content": _json(envelope)}
+    for status, (_, description) in ERRORS.items():
+        envelope = _envelope(operation_id, status, "FailureParams", {"type": "null"})
+        responses[status] = {"description": description, "content": _json(envelope)}
+    operation["responses"] = responses
+    body = operation.get("requestBody", {}).get("content", {})
+    if operation_id in FORM_OPERATIONS and "application/json" in body:
+        body["multipart/form-data"] = copy.deepcopy(body["application/json"])
+    return operation
+
+
+def _json(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"application/json": {"schema": schema}}
+
+
+def build() -> dict[str, Any]:
+    """The merged document of every function that serves HTTP routes in template.yaml."""
+    functions = template.functions()
+    serving = sorted({route.function for route in template.routes()})
+    security = {SECURITY_SCHEME: HTTPBearer(bearerFormat="JWT", description="A JWT from the tenant's issuer")}
+    paths: dict[str, dict[str, Any]] = {}
+    schemas: dict[str, Any] = dict(COMMON_SCHEMAS)
+    for name in serving:
+        app = importlib.import_module(functions[name].module).app
+        part = json.loads(app.get_openapi_json_schema(title="LMS", version=VERSION, security_schemes=security))
+        for path, operations in part["paths"].items():
+            for method, operation in operations.items():
+                paths.setdefault(path, {})[method] = _enveloped(operation)
+        for schema_name, schema in part.get("components", {}).get("schemas", {}).items():
+            if schema_name in POWERTOOLS_SCHEMAS:
+                continue
+            if schemas.setdefault(schema_name, schema) != schema:
+                raise ValueError(f"Two functions describe the schema {schema_name} differently")
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "LMS service",
+            "version": VERSION,
+            "description": (
+                "Courses, modules, lessons, media, enrollments and learners' progress for many tenants. "
+                "Every answer is the envelope `{id, ver, ts, params, responseCode, result}`; "
+                "failures carry `params.err` and a sentence in `params.errmsg`. Roles listed under an "
+                "operation's security are the ones that may call it (none listed: any role)."
+            ),
+        },
+        "paths": paths,
+        "components": {
+            "schemas": schemas,
+            "securitySchemes": {SECURITY_SCHEME: {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
+        },
+    }
+
+
+def render(document: dict[str, Any]) -> str:
+    return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def main() -> None:
+    DOCUMENT.write_text(render(build()))
+    print(f"wrote {DOCUMENT.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,37 @@
+"""docs/openapi.json is what the functions' routes describe, and describes all of the contract."""
+
+import json
+
+from local import openapi, template
+
+DOCUMENT = json.loads(openapi.DOCUMENT.read_text())
+
+
+def test_the_committed_document_is_current():
+    assert openapi.DOCUMENT.read_text() == openapi.render(openapi.build()), "run `make openapi` and commit it"
+
+
+def test_every_route_of_the_template_is_one_operation_with_its_contract_id():
+    operations = {
+        (method.upper(), path): operation["operationId"]
+        for path, methods in DOCUMENT["paths"].items()
+        for method, operation in methods.items()
+    }
+
+    assert set(operations) == {(route.method, route.path) for route in template.routes()}
+    assert len(operations) == len(set(operations.values())) == 38
+    assert operations["GET", "/api/users/{userId}/lessons/{lessonId}/tracking"] == "api.user.lesson.tracking.history"
+
+
+def test_every_answer_is_the_envelope_and_every_operation_needs_a_token():
+    for methods in DOCUMENT["paths"].values():
+        for operation in methods.values():
+            assert operation["security"][0].keys() == {"bearerAuth"}
+            assert {"400", "401", "403", "404", "409", "413", "415", "500"} <= set(operation["responses"])
+            assert "422" not in operation["responses"]
+            for status, response in operation["responses"].items():
+                envelope = response["content"]["application/json"]["schema"]
+                assert envelope["required"] == ["id", "ver", "ts", "params", "responseCode", "result"]
+                assert envelope["properties"]["id"] == {"const": operation["operationId"]}
+                assert envelope["properties"]["responseCode"] == {"const": int(status)}
+    assert DOCUMENT["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
