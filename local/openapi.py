@@ -76,9 +76,21 @@ def _envelope(operation_id: str, status: str, params: str, result: dict[str, Any
     }
 
 
-def _enveloped(operation: dict[str, Any]) -> dict[str, Any]:
-    """The operation as clients see it: every answer inside the envelope, every refusal listed."""
+IDEMPOTENCY_KEY = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "description": "Send the same key when retrying: the first answer comes back and nothing is done twice.",
+    "schema": {"type": "string", "pattern": "^[!-~]{1,255}$"},
+}
+
+
+def _enveloped(operation: dict[str, Any], method: str) -> dict[str, Any]:
+    """The operation as clients see it: every answer inside the envelope, every refusal listed,
+    and on a POST the `Idempotency-Key` header."""
     operation = copy.deepcopy(operation)
+    if method == "post":
+        operation.setdefault("parameters", []).append(IDEMPOTENCY_KEY)
     operation_id = operation["operationId"]
     responses: dict[str, Any] = {}
     for status, response in operation["responses"].items():
@@ -112,7 +124,7 @@ def build() -> dict[str, Any]:
         part = json.loads(app.get_openapi_json_schema(title="LMS", version=VERSION, security_schemes=security))
         for path, operations in part["paths"].items():
             for method, operation in operations.items():
-                paths.setdefault(path, {})[method] = _enveloped(operation)
+                paths.setdefault(path, {})[method] = _enveloped(operation, method)
         for schema_name, schema in part.get("components", {}).get("schemas", {}).items():
             if schema_name in POWERTOOLS_SCHEMAS:
                 continue

@@ -4,6 +4,7 @@ Powertools validates a request before any middleware runs, so a refusal for bad 
 sent after the caller's token and role have been checked again: refusals come 401, 403, 400.
 """
 
+import hashlib
 from collections.abc import Callable
 from typing import Annotated, Any
 from uuid import UUID
@@ -23,6 +24,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BeforeValidator
 
+from shared import idempotency
 from shared.auth import Principal, Role, authenticate, require_roles
 from shared.envelope import envelope
 from shared.errors import ApiError, Invalid, NotFound, UnsupportedMediaType
@@ -126,12 +128,28 @@ def create_app() -> APIGatewayHttpResolver:
         app.append_context(**{_BODY_PARSED: True, _PRINCIPAL: authorize()})
         return next_middleware(app)
 
+    def idempotency_middleware(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response[Any]:
+        # A POST retried with the same Idempotency-Key gets the first answer, whole (envelope too).
+        event = app.current_event
+        headers = {name.lower(): value for name, value in (event.headers or {}).items()}
+        key = headers.get(idempotency.HEADER)
+        if event.http_method != "POST" or key is None:
+            return next_middleware(app)
+        principal: Principal = app.context[_PRINCIPAL]
+        request = f"{event.path}\n{headers.get('content-type', '')}\n{event.body or ''}".encode()
+        return idempotency.answer_once(
+            f"{principal.tenant_id}#{principal.user_id}#{key}",
+            hashlib.sha256(request).hexdigest(),
+            lambda: next_middleware(app),
+            app.lambda_context,
+        )
+
     def envelope_middleware(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response[Any]:
         response: Response[Any] = next_middleware(app)
         response.body = envelope(_api_id(app.context.get("_route")), response.status_code, result=response.body)
         return response
 
-    app.use([authorization_middleware, envelope_middleware])
+    app.use([authorization_middleware, idempotency_middleware, envelope_middleware])
 
     @app.exception_handler(ApiError)
     def handle_api_error(error: ApiError) -> Response[Any]:

@@ -10,13 +10,10 @@ import json
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from aws_lambda_powertools.utilities.idempotency import (
-    DynamoDBPersistenceLayer,
-    IdempotencyConfig,
-    idempotent_function,
-)
+from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from shared import idempotency
 from shared.settings import get_settings
 
 if TYPE_CHECKING:
@@ -53,16 +50,9 @@ def _publish(detail_type: str, detail: dict[str, Any]) -> None:
 
 @cache
 def _once() -> tuple[Any, IdempotencyConfig]:
-    import boto3
-
-    settings = get_settings()
-    store = DynamoDBPersistenceLayer(
-        table_name=settings.idempotency_table_name,
-        boto3_client=boto3.client("dynamodb", endpoint_url=settings.dynamodb_endpoint, region_name=settings.aws_region),
-    )
     config = IdempotencyConfig(event_key_jmespath="key", expires_after_seconds=REMEMBER_SECONDS)
 
-    @idempotent_function(data_keyword_argument="occurrence", persistence_store=store, config=config)
+    @idempotent_function(data_keyword_argument="occurrence", persistence_store=idempotency.new_store(), config=config)
     def publish(occurrence: dict[str, Any]) -> dict[str, str]:
         _publish(occurrence["detailType"], occurrence["detail"])
         return {"published": occurrence["key"]}

@@ -25,7 +25,7 @@ from local.stack import (
     record_events,
     serve_jwks,
 )
-from shared import events, storage
+from shared import events, idempotency, storage
 from shared.repository.base import reset_connections
 from tests.support.api import Api
 from tests.support.dynamodb_local import DynamoDBLocal
@@ -71,6 +71,7 @@ def reset_aws_clients() -> None:
     reset_connections()
     storage.s3.cache_clear()
     events.reset_clients()
+    idempotency.reset()
 
 
 def create_session_resources(dynamodb_endpoint: str | None, endpoint: str | None) -> None:

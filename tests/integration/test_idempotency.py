@@ -1,0 +1,71 @@
+"""POSTs with an `Idempotency-Key`: a retry gets the first answer and creates nothing; the same key
+with another request is 409; without the header nothing changes."""
+
+import uuid
+
+from tests.support.api import Api
+
+
+def create(api: Api, key: str | None, title: str = "Once"):
+    headers = {"Idempotency-Key": key} if key else {}
+    return api.call("POST", "/api/courses", json_body={"title": title}, headers=headers)
+
+
+def test_a_retry_gets_the_first_answer_and_creates_nothing(api: Api) -> None:
+    key = str(uuid.uuid4())
+    first = create(api, key)
+
+    retried = create(api, key)
+
+    assert first.status == retried.status == 201
+    assert retried.body == first.body  # the same envelope: same courseId, resmsgid and ts
+    assert retried.headers.get("Idempotent-Replayed") == "true"
+    assert "Idempotent-Replayed" not in first.headers
+    assert api.call("GET", "/api/courses").result["count"] == 1
+
+
+def test_the_same_key_with_another_request_is_a_conflict(api: Api) -> None:
+    key = str(uuid.uuid4())
+    create(api, key)
+
+    other = create(api, key, title="Something else")
+
+    assert (other.status, other.err) == (409, "CONFLICT")
+    assert "different request" in other.errmsg
+    assert api.call("GET", "/api/courses").result["count"] == 1
+
+
+def test_keys_belong_to_their_caller_and_requests_without_one_are_unchanged(api: Api) -> None:
+    key = str(uuid.uuid4())
+    create(api, key)
+    assert create(api.as_("admin"), key).status == 201  # another user's key space
+    assert create(api, None).status == create(api, None).status == 201
+    assert api.call("GET", "/api/courses").result["count"] == 4
+
+
+def test_a_failed_request_is_not_remembered(api: Api) -> None:
+    key = str(uuid.uuid4())
+    refused = api.call("POST", "/api/courses", json_body={"title": ""}, headers={"Idempotency-Key": key})
+    assert refused.status == 400
+    assert create(api, key).status == 201
+
+
+def test_a_malformed_key_is_refused(api: Api) -> None:
+    for key in ("has space", "x" * 256):
+        refused = create(api, key)
+        assert (refused.status, refused.err) == (400, "INVALID_REQUEST"), key
+    assert api.call("GET", "/api/courses").result["count"] == 0
+
+
+def test_a_retried_attempt_start_is_the_same_attempt(api: Api) -> None:
+    lesson_id = api.create_lesson(resume=False)["lessonId"]
+    learner = api.as_("learner")
+    key = str(uuid.uuid4())
+    path = f"/api/lessons/{lesson_id}/tracking"
+
+    first = learner.call("POST", path, json_body={}, headers={"Idempotency-Key": key}).result
+    again = learner.call("POST", path, json_body={}, headers={"Idempotency-Key": key}).result
+
+    assert again == first
+    history = learner.call("GET", f"/api/users/{learner.user}/lessons/{lesson_id}/tracking").result
+    assert history["totalAttempts"] == 1
