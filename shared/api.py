@@ -93,7 +93,10 @@ def lambda_handler_for(app: APIGatewayHttpResolver) -> LambdaHandler:
     @tracer.capture_lambda_handler
     @metrics.log_metrics
     def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-        return app.resolve(event, context)
+        response = app.resolve(event, context)
+        # One structured line per request, with the request id, tenant and user appended above.
+        logger.info("Request answered", extra={"route": event.get("routeKey"), "status": response.get("statusCode")})
+        return response
 
     return lambda_handler
 

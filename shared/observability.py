@@ -5,6 +5,7 @@ handler never depends on the environment being set first; the log level still co
 POWERTOOLS_LOG_LEVEL (template.yaml)."""
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
 
 SERVICE = "lms"
 METRICS_NAMESPACE = "LMS"
@@ -12,3 +13,8 @@ METRICS_NAMESPACE = "LMS"
 logger = Logger(service=SERVICE)
 tracer = Tracer(service=SERVICE)
 metrics = Metrics(namespace=METRICS_NAMESPACE, service=SERVICE)
+
+
+def count(event: str) -> None:
+    """One business event (a course created, an attempt completed…) as a CloudWatch metric."""
+    metrics.add_metric(name=event, unit=MetricUnit.Count, value=1)

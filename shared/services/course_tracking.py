@@ -5,12 +5,10 @@ counted lesson is done (staff may always complete or correct it)."""
 import uuid
 from collections.abc import Callable
 
-from aws_lambda_powertools.metrics import MetricUnit
-
 from shared.auth import Principal
 from shared.clock import utc_now
 from shared.errors import Conflict, Forbidden, Invalid, NotFound
-from shared.observability import metrics
+from shared.observability import count
 from shared.repository.enrollments import ACTIVE
 from shared.repository.items import CourseTrackItem, EnrollmentItem
 from shared.repository.tracking import AlreadyExists, TrackingRepository
@@ -125,7 +123,7 @@ def start_course_tracking(caller: Principal, course_id: str, data: CourseTrackSt
         repository.create_track(track)
     except AlreadyExists:
         raise Conflict(f"User {user_id} has already started course {course_id}; update that tracking.") from None
-    metrics.add_metric(name="CourseStarted", unit=MetricUnit.Count, value=1)
+    count("CourseStarted")
     return CourseTrackOut.model_validate(track)
 
 

@@ -6,13 +6,12 @@ import uuid
 from collections import defaultdict
 from typing import Any
 
-from aws_lambda_powertools.metrics import MetricUnit
 from pynamodb.expressions.condition import Condition
 
 from shared.auth import Principal
 from shared.clock import sortable_now, utc_now
 from shared.errors import Conflict
-from shared.observability import metrics
+from shared.observability import count
 from shared.pagination import paginate
 from shared.repository.base import ConcurrentModification
 from shared.repository.courses import AliasTaken, CourseRepository
@@ -55,7 +54,7 @@ def create_course(caller: Principal, data: CourseCreate) -> CourseOut:
     fields.setdefault("status", DEFAULT_STATUS)
     with new_image(caller.tenant_id, data.image) as image:
         course = _create_with_alias(CourseRepository(caller.tenant_id), caller, data, {**fields, "image": image})
-    metrics.add_metric(name="CourseCreated", unit=MetricUnit.Count, value=1)
+    count("CourseCreated")
     return with_image_url(CourseOut.model_validate(course))
 
 
@@ -190,5 +189,5 @@ def delete_course(caller: Principal, course_id: str, force: bool = False) -> Mes
         repository.delete(course, [item for item in items if item is not course])
 
     with_retries(attempt, "course")
-    metrics.add_metric(name="CourseDeleted", unit=MetricUnit.Count, value=1)
+    count("CourseDeleted")
     return MessageResult(message="Course deleted successfully")

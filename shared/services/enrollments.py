@@ -4,13 +4,12 @@ a learner only themselves in a published self-enrollment course, and only sees t
 import uuid
 from typing import Any
 
-from aws_lambda_powertools.metrics import MetricUnit
 from pynamodb.expressions.condition import Condition
 
 from shared.auth import Principal
 from shared.clock import sortable_now, utc_now
 from shared.errors import Conflict, Forbidden, NotFound
-from shared.observability import metrics
+from shared.observability import count
 from shared.pagination import paginate
 from shared.repository.courses import CourseRepository
 from shared.repository.enrollments import AlreadyEnrolled, EnrollmentRepository
@@ -79,7 +78,7 @@ def enroll(caller: Principal, data: EnrollmentCreate) -> EnrollmentOut:
         repository.create(enrollment)
     except AlreadyEnrolled:
         raise Conflict(f"User {data.user_id} is already enrolled in course {course_id}.") from None
-    metrics.add_metric(name="Enrolled", unit=MetricUnit.Count, value=1)
+    count("Enrolled")
     return EnrollmentOut.model_validate(enrollment)
 
 
@@ -138,4 +137,5 @@ def update_enrollment(caller: Principal, enrollment_id: str, changes: Enrollment
 def cancel_enrollment(caller: Principal, enrollment_id: str) -> MessageResult:
     """Set `cancelled`, keeping the record (cancelling twice is fine)."""
     update_enrollment(caller, enrollment_id, EnrollmentUpdate.model_validate({"status": CANCELLED}))
+    count("EnrollmentCancelled")
     return MessageResult(message="Enrollment cancelled successfully")

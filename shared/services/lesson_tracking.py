@@ -6,12 +6,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from aws_lambda_powertools.metrics import MetricUnit
-
 from shared.auth import Principal
 from shared.clock import utc_now
 from shared.errors import Conflict, Invalid, NotFound
-from shared.observability import metrics
+from shared.observability import count
 from shared.repository.base import ConcurrentModification
 from shared.repository.items import LessonAttemptItem, LessonItem, LessonLinkItem, LinkPointer
 from shared.repository.lessons import SUMMARY_DESCRIPTION_LENGTH, LessonRepository
@@ -156,7 +154,7 @@ def start_lesson_tracking(caller: Principal, lesson_id: str, data: LessonTrackSt
             if data.attempt is not None:
                 raise Conflict(f"Attempt {number} has already been started.") from None
             raise ConcurrentModification(lesson_id) from None  # another start took it: read again
-        metrics.add_metric(name="LessonAttemptStarted", unit=MetricUnit.Count, value=1)
+        count("LessonAttemptStarted")
         return LessonTrackOut.model_validate(new), True
 
     return with_retries(attempt, "lesson tracking")
@@ -210,7 +208,7 @@ def complete_lesson_tracking(caller: Principal, lesson_id: str, data: LessonTrac
         ):
             track = None
         repository.complete_attempt(item, passed, track)
-        metrics.add_metric(name="LessonAttemptCompleted", unit=MetricUnit.Count, value=1)
+        count("LessonAttemptCompleted")
         return LessonTrackOut.model_validate(item)
 
     return with_retries(attempt, "lesson tracking", attempts=ROLL_UP_ATTEMPTS)

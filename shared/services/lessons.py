@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from shared.auth import Principal
 from shared.clock import sortable_now, utc_now
 from shared.errors import Conflict, Invalid, NotFound
+from shared.observability import count
 from shared.repository.courses import CourseRepository
 from shared.repository.items import LessonItem, LessonLinkItem, ModuleItem
 from shared.repository.lessons import AlreadyLinked, LessonRepository, LinkNotFound, LinkTargetGone, MainMediaMissing
@@ -52,6 +53,7 @@ def create_lesson(caller: Principal, data: LessonCreate) -> LessonOut:
         )
         with main_media_must_exist(lesson.media_id):
             repository.create(lesson)
+    count("LessonCreated")
     return with_image_url(LessonOut.model_validate(lesson))
 
 
@@ -102,6 +104,7 @@ def delete_lesson(caller: Principal, lesson_id: str) -> MessageResult:
         repository.delete(partition.lesson, partition)
 
     with_retries(attempt, "lesson")
+    count("LessonDeleted")
     return MessageResult(message="Lesson deleted successfully")
 
 
@@ -142,6 +145,7 @@ def add_lesson(caller: Principal, course_id: str, module_id: str | None, data: L
             raise Conflict(f"Lesson {lesson_id} is already in {place}.") from None
         return LessonLinkOut.model_validate(link)
 
+    count("LessonLinked")
     return with_retries(attempt, f"lesson {lesson_id}", retry_on=(LinkTargetGone,))
 
 
@@ -151,6 +155,7 @@ def remove_lesson(caller: Principal, course_id: str, module_id: str | None, less
     except LinkNotFound:
         place = f"module {module_id} of course {course_id}" if module_id else f"course {course_id}"
         raise NotFound(f"Lesson {lesson_id} is not in {place}.") from None
+    count("LessonUnlinked")
     return MessageResult(message="Lesson removed from course/module successfully")
 
 

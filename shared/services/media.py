@@ -9,7 +9,6 @@ from contextlib import contextmanager
 from typing import Any
 
 from aws_lambda_powertools.event_handler.openapi.params import UploadFile
-from aws_lambda_powertools.metrics import MetricUnit
 
 from shared import storage
 from shared.auth import Principal
@@ -24,7 +23,7 @@ from shared.media_rules import (
     clean_filename,
     object_key,
 )
-from shared.observability import metrics
+from shared.observability import count
 from shared.repository.enrollments import ACTIVE
 from shared.repository.items import MediaItem
 from shared.repository.media import AlreadyAttached, AttachTargetGone, MediaRepository
@@ -112,7 +111,7 @@ def _stored(
     except Exception:
         media.delete()
         raise
-    metrics.add_metric(name="MediaUploaded", unit=MetricUnit.Count, value=1)
+    count("MediaUploaded")
     return media
 
 
@@ -161,6 +160,7 @@ def delete_media(caller: Principal, media_id: str) -> MessageResult:
     path = with_retries(attempt, "media")
     if path:
         storage.delete_object(path)
+    count("MediaDeleted")
     return MessageResult(message="Media deleted successfully")
 
 
@@ -183,4 +183,5 @@ def attach_media(caller: Principal, lesson_id: str, media_id: str) -> Attachment
             raise Conflict(f"Media {media_id} is already attached to lesson {lesson_id}.") from None
         return AttachmentOut.model_validate(attachment)
 
+    count("MediaAttached")
     return with_retries(attempt, f"lesson {lesson_id}", retry_on=(AttachTargetGone,))

@@ -8,12 +8,10 @@ record expects is removed. A repeated event finds the object registered and chan
 from dataclasses import dataclass
 from typing import Literal
 
-from aws_lambda_powertools.metrics import MetricUnit
-
 from shared import storage
 from shared.clock import utc_now
 from shared.media_rules import SNIFF_BYTES, RejectedFile, check_file, parse_object_key
-from shared.observability import logger, metrics
+from shared.observability import count, logger
 from shared.repository.items import MediaItem
 from shared.repository.media import MediaRepository, NotPending
 
@@ -67,6 +65,6 @@ def _settle(media: MediaItem, status: Outcome, **fields: object) -> Outcome:
         MediaRepository.settle(media, status, updated_by=REGISTRAR, updated_at=utc_now(), **fields)
     except NotPending:
         return "unchanged"  # another delivery of the same event got there first
-    metrics.add_metric(name=f"Media{status.capitalize()}", unit=MetricUnit.Count, value=1)
+    count(f"Media{status.capitalize()}")
     logger.info("Media registered", extra={"media_id": media.media_id, "status": status})
     return status

@@ -5,6 +5,7 @@ import uuid
 from shared.auth import Principal
 from shared.clock import utc_now
 from shared.errors import Invalid, NotFound
+from shared.observability import count
 from shared.repository.courses import CourseRepository
 from shared.repository.items import CourseItem, ModuleFields, ModuleItem, SubmoduleEntry
 from shared.repository.modules import ModuleRepository, ParentGone
@@ -70,6 +71,7 @@ def create_module(caller: Principal, data: ModuleCreate) -> ModuleOut:
             **fields,
         )
         repository.create(module, course, parent)  # ParentGone: the course or parent changed; decide again
+        count("ModuleCreated")
         return ModuleOut.model_validate(module)
 
     with new_image(caller.tenant_id, data.image) as image:
@@ -144,4 +146,5 @@ def delete_module(caller: Principal, module_id: str) -> MessageResult:
             raise module_not_found(module_id)
 
     with_retries(attempt, "module")
+    count("ModuleDeleted")
     return MessageResult(message="Module deleted successfully")

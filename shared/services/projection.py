@@ -7,11 +7,10 @@ and the version that completed it), and copying a summary twice writes the same 
 
 from typing import Any
 
-from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.events import publish_once
-from shared.observability import logger, metrics
+from shared.observability import count, logger
 from shared.repository.base import LmsItem
 from shared.repository.enrollments import EnrollmentRepository
 from shared.repository.items import CourseItem, CourseTrackItem, LessonItem
@@ -50,7 +49,7 @@ def _track_changed(old: CourseTrackItem | None, new: CourseTrackItem, context: L
         "completedLessons": new.completed_lessons,
     }
     publish_once(f"{COURSE_COMPLETED}#{new.pk}#{new.version}", COURSE_COMPLETED, detail, context)
-    metrics.add_metric(name="CourseCompleted", unit=MetricUnit.Count, value=1)
+    count("CourseCompleted")
     logger.info("Course completed", extra=detail)
 
 
