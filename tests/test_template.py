@@ -67,10 +67,50 @@ def test_every_route_of_the_contract_has_its_function():
     }
 
 
-def test_every_asynchronous_function_has_a_failure_destination():
-    functions = template.resources("AWS::Serverless::Function")
-    for name in ("MediaRegistrationFunction", "EnrollmentExpiryFunction"):
-        assert functions[name]["Properties"]["EventInvokeConfig"]["DestinationConfig"]["OnFailure"]["Type"] == "SQS"
-    stream = functions["StreamProjectorFunction"]["Properties"]["Events"]["TableChanges"]["Properties"]
-    assert stream["DestinationConfig"]["OnFailure"]["Destination"] == {"Fn::GetAtt": "StreamProjectorFailures.Arn"}
-    assert stream["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+def _alarmed(namespace: str, metric: str) -> set[str]:
+    """Logical ids of what alarms on `metric` watch (a !Ref or a !GetAtt in their dimensions)."""
+    watched = set()
+    for alarm in template.resources("AWS::CloudWatch::Alarm").values():
+        properties = alarm["Properties"]
+        if (properties.get("Namespace"), properties.get("MetricName")) == (namespace, metric):
+            for dimension in properties["Dimensions"]:
+                value = dimension["Value"]
+                watched.add(value.get("Ref") or value.get("Fn::GetAtt", "").split(".")[0])
+    return watched
+
+
+def _failure_queue(properties: dict) -> str | None:
+    """The queue a function's failed asynchronous or stream events go to, if any."""
+    destinations = [properties.get("EventInvokeConfig", {}).get("DestinationConfig", {})]
+    destinations += [event["Properties"].get("DestinationConfig", {}) for event in properties["Events"].values()]
+    for destination in destinations:
+        target = destination.get("OnFailure", {}).get("Destination")
+        if target:
+            return str(target["Fn::GetAtt"]).split(".")[0]
+    return None
+
+
+def test_every_function_has_its_policy_alarms_and_failure_destination():
+    errors, throttles = _alarmed("AWS/Lambda", "Errors"), _alarmed("AWS/Lambda", "Throttles")
+    queue_depth = _alarmed("AWS/SQS", "ApproximateNumberOfMessagesVisible")
+    for name, function in template.resources("AWS::Serverless::Function").items():
+        properties = function["Properties"]
+        assert properties["Policies"], f"{name} has no policy"
+        assert name in errors, f"{name} has no errors alarm"
+        assert name in throttles, f"{name} has no throttles alarm"
+        if {event["Type"] for event in properties["Events"].values()} - {"HttpApi"}:
+            queue = _failure_queue(properties)
+            assert queue, f"{name} is invoked asynchronously but has no failure destination"
+            assert queue in queue_depth, f"{queue} has no depth alarm"
+
+
+def test_the_api_is_throttled_and_watched():
+    resources = template.load()["Resources"]
+    routes = resources["HttpApi"]["Properties"]["DefaultRouteSettings"]
+    assert routes == {"ThrottlingRateLimit": {"Ref": "ApiThrottlingRateLimit"},
+                      "ThrottlingBurstLimit": {"Ref": "ApiThrottlingBurstLimit"}}  # fmt: skip
+    rate = resources["ApiServerErrorRateAlarm"]["Properties"]["Metrics"]
+    assert [metric["MetricStat"]["Metric"]["MetricName"] for metric in rate[:2]] == ["5xx", "Count"]
+    assert "TableThrottlesAlarm" in resources
+    for name, alarm in template.resources("AWS::CloudWatch::Alarm").items():
+        assert alarm["Properties"]["AlarmActions"] == [{"Ref": "AlarmTopic"}], name
