@@ -26,6 +26,7 @@ from local.stack import (
     serve_jwks,
 )
 from shared import events, idempotency, storage
+from shared.observability import logger
 from shared.repository.base import reset_connections
 from tests.support.api import Api
 from tests.support.dynamodb_local import DynamoDBLocal
@@ -58,6 +59,7 @@ def environment(signing_key: rsa.RSAPrivateKey) -> Iterator[str]:
     server = serve_jwks(issuer.jwks(signing_key))
     saved = dict(os.environ)
     os.environ.update(TEST_ENVIRONMENT, JWKS_URL=jwks_url(server))
+    logger.setLevel(TEST_ENVIRONMENT["POWERTOOLS_LOG_LEVEL"])  # the logger was built before this ran
     os.environ.pop("DYNAMODB_ENDPOINT", None)
     reset_connections()
     yield jwks_url(server)

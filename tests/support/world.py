@@ -1,0 +1,71 @@
+"""The world the files in events/ name, stored in a caller's tenant as the public API would leave
+it: a published course with a module, a lesson placed in that module, a media record, the
+enrollment of `LEARNER` with their course track and a first attempt at the lesson, and a second
+enrolled learner. The event-file replays and the authorization matrix both start from it."""
+
+import uuid
+
+from local.template import ROOT
+from shared.clock import sortable_now, utc_now
+from shared.media_rules import object_key
+from shared.repository.courses import CourseRepository
+from shared.repository.enrollments import EnrollmentRepository
+from shared.repository.lessons import LessonRepository
+from shared.repository.media import MediaRepository
+from shared.repository.modules import ModuleRepository
+from shared.repository.tracking import TrackingRepository
+from shared.services.enrollments import course_summary
+from tests.support.api import Api
+
+EVENT_FILES = sorted(path for path in (ROOT / "events").rglob("*.json") if "routeKey" in path.read_text())
+COURSE_ID = "3fa85f64-5717-4562-b3fc-2c963f66afa6"
+MODULE_ID = "7c9e6679-7425-40de-944b-e07fc1f90ae7"
+LESSON_ID = "9b2d4f1e-2c3a-4b5d-8e6f-1a2b3c4d5e6f"
+MEDIA_ID = "c56a4180-65aa-42ec-a945-5fd21dec0538"
+ENROLLMENT_ID = "e2b9d7a4-5c1f-4f0e-9b7d-2a6c8e4f1b3d"
+LEARNER = "seeded-learner"
+
+
+def seed(api: Api) -> None:
+    """The course, module and lesson the event files name, as the public API would leave them."""
+    made = {"created_by": api.user, "created_at": utc_now()}
+    courses = CourseRepository(api.tenant)
+    course = courses.new_course(COURSE_ID, sortable_now(), title="Seeded", alias="seeded", status="published", **made)
+    courses.create(course)
+    modules = ModuleRepository(api.tenant)
+    module = modules.new_module(
+        COURSE_ID, MODULE_ID, title="Seeded", ordering=1, status="published", course_status="published", **made
+    )
+    modules.create(module, course, None)
+    lessons = LessonRepository(api.tenant)
+    lesson = lessons.new_lesson(
+        LESSON_ID, title="Seeded", format="video", status="published", attempts_grade="last_attempt", **made
+    )
+    lessons.create(lesson)
+    lessons.link(lessons.new_link(lesson, COURSE_ID, MODULE_ID, sortable_now(), **made), lesson, course, module)
+    media = MediaRepository(api.tenant)
+    key = object_key(api.tenant, MEDIA_ID)
+    media.create(media.new_media(MEDIA_ID, format="image", storage="s3", path=key, status="uploaded", **made))
+    enrollments = EnrollmentRepository(api.tenant)
+    for user_id, enrollment_id in ((LEARNER, ENROLLMENT_ID), ("new-learner", str(uuid.uuid4()))):
+        enrollments.create(
+            enrollments.new_enrollment(
+                COURSE_ID, user_id, enrollment_id, sortable_now(), enrolled_on_time=made["created_at"],
+                status="active", course=course_summary(course), enrolled_by=api.user, enrolled_at=made["created_at"],
+            )
+        )  # fmt: skip
+    tracking = TrackingRepository(api.tenant)
+    tracking.create_track(
+        tracking.new_track(
+            COURSE_ID, LEARNER, str(uuid.uuid4()), start_datetime=made["created_at"], status="incomplete",
+            no_of_lessons=1, **made,
+        )
+    )  # fmt: skip
+    tracking.create_attempt(
+        tracking.new_attempt(
+            LESSON_ID, LEARNER, 1, lesson_track_id=str(uuid.uuid4()), course_id=COURSE_ID, status="started",
+            start_datetime="2024-05-06T14:24:02Z", total_content=100, attempts_grade="last_attempt",
+            lesson={"title": "Seeded", "description": None, "format": "video", "total_marks": 100, "passing_marks": 60},
+            **made,
+        )
+    )  # fmt: skip
