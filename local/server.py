@@ -14,6 +14,7 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import FrameType
+from typing import Any
 from urllib.parse import urlsplit
 
 from local import apigw, issuer, openapi, stack, template
@@ -53,6 +54,13 @@ class ApiGatewayHandler(BaseHTTPRequestHandler):
 
     def do_PATCH(self) -> None:
         self._serve()
+
+    def __getattr__(self, name: str) -> Any:
+        # Any other method (HEAD, TRACE, QUERY…) is routed too: no route has it, so it gets API
+        # Gateway's 404 rather than http.server's 501.
+        if name.startswith("do_"):
+            return self._serve
+        raise AttributeError(name)
 
     def do_OPTIONS(self) -> None:
         self._send(HTTPStatus.NO_CONTENT, {**self.server.cors_headers, "Content-Length": "0"}, b"")

@@ -1,18 +1,12 @@
 """`make run`'s server over real HTTP: the same process a developer starts, with a token from
 `make token`'s command, driven by a plain HTTP client."""
 
-import json
-import os
-import queue
 import signal
 import subprocess
 import sys
-import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -20,68 +14,7 @@ from urllib3.filepost import encode_multipart_formdata
 
 from local.template import ROOT
 from tests.support import samples
-
-START_TIMEOUT_SECONDS = 60
-# The server must come up on its own defaults, not the test session's.
-ISOLATED_VARIABLES = ("DYNAMODB_ENDPOINT", "S3_ENDPOINT", "JWKS_URL", "TABLE_NAME", "MEDIA_BUCKET")
-
-
-@dataclass
-class Server:
-    url: str
-    process: subprocess.Popen[str]
-
-    def token(self, role: str = "admin", tenant: str = "e2e-tenant", user: str = "e2e-user") -> str:
-        output = subprocess.run(  # noqa: S603 - our own module
-            [sys.executable, "-m", "local.token", "--role", role, "--tenant", tenant, "--user", user],
-            cwd=ROOT, capture_output=True, text=True, check=True, timeout=60,
-        ).stdout  # fmt: skip
-        return output.strip().splitlines()[-1]
-
-    def request(
-        self,
-        method: str,
-        path: str,
-        token: str | None = None,
-        body: bytes | None = None,
-        content_type: str | None = None,
-    ) -> tuple[int, dict[str, Any], dict[str, str]]:
-        request = urllib.request.Request(self.url + path, data=body, method=method)  # noqa: S310 - loopback
-        if token:
-            request.add_header("Authorization", f"Bearer {token}")
-        if content_type:
-            request.add_header("Content-Type", content_type)
-        try:
-            with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
-                raw, status, headers = response.read(), response.status, dict(response.headers)
-        except urllib.error.HTTPError as error:
-            raw, status, headers = error.read(), error.code, dict(error.headers)
-        return status, json.loads(raw) if raw else {}, headers
-
-    def json(self, method: str, path: str, token: str, payload: Any) -> tuple[int, dict[str, Any], dict[str, str]]:
-        return self.request(method, path, token, json.dumps(payload).encode(), "application/json")
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[Server]:
-    environment = {name: value for name, value in os.environ.items() if name not in ISOLATED_VARIABLES}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "local.server"],
-        cwd=ROOT, env={**environment, "PORT": "0"}, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-    )  # fmt: skip
-    lines: queue.Queue[str] = queue.Queue()
-
-    def read_output() -> None:
-        for line in process.stdout or []:
-            lines.put(line)
-
-    threading.Thread(target=read_output, daemon=True).start()
-    banner = lines.get(timeout=START_TIMEOUT_SECONDS)
-    url = banner.split(" on ", 1)[1].split()[0]
-    yield Server(url, process)
-    if process.poll() is None:
-        process.kill()
-        process.wait()
+from tests.support.local_server import Server
 
 
 def test_courses_end_to_end_over_http(server: Server) -> None:

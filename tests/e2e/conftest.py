@@ -1,0 +1,40 @@
+"""`make run`'s server for the end-to-end tests: the process a developer starts, on a free port,
+with its own defaults (none of the test session's AWS settings), and a real HTTP client."""
+
+import os
+import queue
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+
+import pytest
+
+from local.template import ROOT
+from tests.support.local_server import Server
+
+START_TIMEOUT_SECONDS = 60
+# The server must come up on its own defaults, not the test session's.
+ISOLATED_VARIABLES = ("DYNAMODB_ENDPOINT", "S3_ENDPOINT", "EVENTS_ENDPOINT", "JWKS_URL", "TABLE_NAME", "MEDIA_BUCKET")
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[Server]:
+    environment = {name: value for name, value in os.environ.items() if name not in ISOLATED_VARIABLES}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "local.server"],
+        cwd=ROOT, env={**environment, "PORT": "0"}, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+    )  # fmt: skip
+    lines: queue.Queue[str] = queue.Queue()
+
+    def read_output() -> None:
+        for line in process.stdout or []:
+            lines.put(line)
+
+    threading.Thread(target=read_output, daemon=True).start()
+    banner = lines.get(timeout=START_TIMEOUT_SECONDS)
+    url = banner.split(" on ", 1)[1].split()[0]
+    yield Server(url, process)
+    if process.poll() is None:
+        process.kill()
+        process.wait()
