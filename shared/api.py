@@ -5,6 +5,7 @@ sent after the caller's token and role have been checked again: refusals come 40
 """
 
 import hashlib
+import json
 from collections.abc import Callable
 from typing import Annotated, Any
 from uuid import UUID
@@ -101,9 +102,18 @@ def lambda_handler_for(app: APIGatewayHttpResolver) -> LambdaHandler:
     return lambda_handler
 
 
+def parse_json_body(text: str) -> Any:
+    """`json.loads`, with a body nested too deeply to parse refused as malformed JSON (400), not
+    left to raise RecursionError (500)."""
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise json.JSONDecodeError("the JSON is nested too deeply", text, 0) from None
+
+
 def create_app() -> APIGatewayHttpResolver:
     """A resolver that authenticates every route, answers in the envelope and maps every error."""
-    app = APIGatewayHttpResolver(enable_validation=True)
+    app = APIGatewayHttpResolver(enable_validation=True, json_body_deserializer=parse_json_body)
 
     def authorize() -> Principal:
         route = app.context.get("_route")
