@@ -1,4 +1,5 @@
-"""Every request leaves one structured JSON log line with its request id, tenant and user."""
+"""Every request leaves one structured JSON log line with its request id, tenant and user, and
+every business event a CloudWatch metric (embedded metric format)."""
 
 import io
 import json
@@ -37,3 +38,15 @@ def test_a_request_is_logged_with_its_request_id_and_tenant(api: Api, log_lines:
     assert (line["tenant_id"], line["user_id"], line["service"]) == (api.tenant, api.user, "lms")
     assert line["correlation_id"]  # API Gateway's request id
     assert line["function_request_id"]
+
+
+def test_business_events_are_metrics(api: Api, capsys: pytest.CaptureFixture[str]) -> None:
+    capsys.readouterr()
+    course_id = api.create_course(status="published")["courseId"]
+    api.call("POST", "/api/enrollments", json_body={"courseId": course_id, "userId": "someone"})
+
+    emitted = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
+    names = [metric["Name"] for line in emitted for metric in line["_aws"]["CloudWatchMetrics"][0]["Metrics"]]
+
+    assert names == ["CourseCreated", "Enrolled"]
+    assert emitted[0]["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "LMS"
