@@ -25,7 +25,6 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BeforeValidator
 
-from shared import idempotency
 from shared.auth import Principal, Role, authenticate, require_roles
 from shared.envelope import envelope
 from shared.errors import ApiError, Invalid, NotFound, UnsupportedMediaType
@@ -39,6 +38,7 @@ STAFF_ONLY: list[dict[str, list[str]]] = [{SECURITY_SCHEME: [Role.ADMIN, Role.IN
 ADMIN_ONLY: list[dict[str, list[str]]] = [{SECURITY_SCHEME: [Role.ADMIN]}]
 
 UNKNOWN_ROUTE_ID = "api.unknown"
+IDEMPOTENCY_HEADER = "idempotency-key"
 URL_ENCODED_FORM = "application/x-www-form-urlencoded"
 _PRINCIPAL = "principal"
 _BODY_PARSED = "body_parsed"
@@ -145,9 +145,11 @@ def create_app() -> APIGatewayHttpResolver:
         # A POST retried with the same Idempotency-Key gets the first answer, whole (envelope too).
         event = app.current_event
         headers = {name.lower(): value for name, value in (event.headers or {}).items()}
-        key = headers.get(idempotency.HEADER)
+        key = headers.get(IDEMPOTENCY_HEADER)
         if event.http_method != "POST" or key is None:
             return next_middleware(app)
+        from shared import idempotency  # Powertools idempotency brings boto3: only keyed requests pay for it
+
         principal: Principal = app.context[_PRINCIPAL]
         request = f"{event.path}\n{headers.get('content-type', '')}\n{event.body or ''}".encode()
         return idempotency.answer_once(

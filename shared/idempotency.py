@@ -35,7 +35,6 @@ def new_store() -> DynamoDBPersistenceLayer:
 
 
 # Retried POSTs: the first answer again, for a day.
-HEADER = "idempotency-key"
 REPLAYED_HEADER = "Idempotent-Replayed"
 KEY_PATTERN = re.compile(r"[\x21-\x7e]{1,255}")  # printable ASCII, no spaces
 REMEMBER_REQUESTS_SECONDS = 24 * 3600
