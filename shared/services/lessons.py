@@ -29,11 +29,7 @@ from shared.schemas.media import AttachmentOut
 from shared.services.changes import apply_changes, dates_in_order, with_retries
 from shared.services.images import discard_image, new_image, sent_image, with_image_url
 from shared.services.modules import in_order, learner_sees, module_not_found
-from shared.services.visibility import PUBLISHED, course_not_found, visible_course
-
-
-def lesson_not_found(lesson_id: str) -> NotFound:
-    return NotFound(f"Lesson {lesson_id} not found.")
+from shared.services.visibility import PUBLISHED, course_not_found, lesson_not_found, visible_course
 
 
 @contextmanager

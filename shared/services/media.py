@@ -30,7 +30,8 @@ from shared.repository.media import AlreadyAttached, AttachTargetGone, MediaRepo
 from shared.schemas.common import MessageResult
 from shared.schemas.media import AttachmentOut, MediaCreate, MediaOut, UploadOut
 from shared.services.changes import with_retries
-from shared.services.lessons import learner_sees_link, lesson_not_found
+from shared.services.lessons import learner_sees_link
+from shared.services.visibility import lesson_not_found
 
 # A record still pending a day after its upload URL expired is removed by DynamoDB's TTL.
 PENDING_LIFETIME_SECONDS = int(storage.UPLOAD_WINDOW.total_seconds()) + 24 * 3600

@@ -15,6 +15,10 @@ def course_not_found(course_id: str) -> NotFound:
     return NotFound(f"Course {course_id} not found.")
 
 
+def lesson_not_found(lesson_id: str) -> NotFound:
+    return NotFound(f"Lesson {lesson_id} not found.")
+
+
 def visible_course(caller: Principal, items: Sequence[LmsItem], course_id: str) -> CourseItem:
     """The course among `items` (a read of its collection), if the caller may see it."""
     course = next((item for item in items if isinstance(item, CourseItem)), None)

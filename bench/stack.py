@@ -1,0 +1,46 @@
+"""What every benchmark runs against: the official DynamoDB Local engine (installed by `make test`),
+a moto server for S3 and EventBridge, the local issuer's JWKS, the tables, bucket and bus from
+template.yaml, and the environment template.yaml gives the functions. Nothing leaves 127.0.0.1."""
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from moto.server import ThreadedMotoServer
+
+from local import issuer, stack
+from shared.repository.base import reset_connections
+from tests.support.dynamodb_local import DynamoDBLocal
+
+
+@dataclass(frozen=True)
+class BenchStack:
+    dynamodb_endpoint: str
+    moto_endpoint: str
+    environment: dict[str, str]
+
+
+@contextmanager
+def bench_stack() -> Iterator[BenchStack]:
+    engine = DynamoDBLocal()
+    moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    moto.start()
+    host, port = moto.get_host_and_port()
+    moto_endpoint = f"http://{host}:{port}"
+    jwks = stack.serve_jwks(issuer.jwks())
+    saved = dict(os.environ)
+    try:
+        environment = stack.function_environment(stack.jwks_url(jwks), engine.endpoint, moto_endpoint)
+        environment["POWERTOOLS_LOG_LEVEL"] = "WARNING"
+        environment["POWERTOOLS_METRICS_DISABLED"] = "true"  # no EMF lines on stdout
+        stack.apply_environment(environment)
+        reset_connections()
+        stack.create_resources(engine.endpoint, moto_endpoint)
+        yield BenchStack(engine.endpoint, moto_endpoint, environment)
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+        jwks.shutdown()
+        moto.stop()
+        engine.stop()
