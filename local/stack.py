@@ -314,24 +314,24 @@ class LambdaContext:
 
 @dataclass
 class FunctionHost:
-    """Imports each function's real handler on first use and runs one event at a time per function,
-    as one Lambda execution environment does (handlers keep per-request state on the resolver)."""
+    """Imports each function's real handler on first use and runs one event at a time, as a
+    Lambda execution environment does. One at a time across all functions, not per function:
+    Powertools keeps the current event on a class attribute every resolver in the process shares
+    (`BaseRouter.current_event`), so two functions running at once in one process would read each
+    other's requests (found by the load benchmark: a caller answered with another's identity)."""
 
     functions: Mapping[str, template.Function] = field(default_factory=template.functions)
     _handlers: dict[str, Callable[[dict[str, Any], Any], dict[str, Any]]] = field(default_factory=dict)
-    _locks: dict[str, threading.Lock] = field(default_factory=dict)
-    _guard: threading.Lock = field(default_factory=threading.Lock)
+    _serving: threading.Lock = field(default_factory=threading.Lock)
 
     def invoke(self, logical_id: str, event: dict[str, Any]) -> dict[str, Any]:
-        with self._guard:
-            if logical_id not in self._handlers:
-                spec = self.functions[logical_id]
-                self._handlers[logical_id] = getattr(importlib.import_module(spec.module), spec.attribute)
-                self._locks[logical_id] = threading.Lock()
         context = LambdaContext(
             function_name=logical_id, aws_request_id=event.get("requestContext", {}).get("requestId", "")
         )
-        with self._locks[logical_id]:
+        with self._serving:
+            if logical_id not in self._handlers:
+                spec = self.functions[logical_id]
+                self._handlers[logical_id] = getattr(importlib.import_module(spec.module), spec.attribute)
             return self._handlers[logical_id](event, context)
 
 
