@@ -2,6 +2,7 @@
 a moto server for S3 and EventBridge, the local issuer's JWKS, the tables, bucket and bus from
 template.yaml, and the environment template.yaml gives the functions. Nothing leaves 127.0.0.1."""
 
+import logging
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -10,6 +11,7 @@ from dataclasses import dataclass
 from moto.server import ThreadedMotoServer
 
 from local import issuer, stack
+from shared.observability import logger
 from shared.repository.base import reset_connections
 from tests.support.dynamodb_local import DynamoDBLocal
 
@@ -23,6 +25,7 @@ class BenchStack:
 
 @contextmanager
 def bench_stack() -> Iterator[BenchStack]:
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's line per request
     engine = DynamoDBLocal()
     moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     moto.start()
@@ -35,6 +38,7 @@ def bench_stack() -> Iterator[BenchStack]:
         environment["POWERTOOLS_LOG_LEVEL"] = "WARNING"
         environment["POWERTOOLS_METRICS_DISABLED"] = "true"  # no EMF lines on stdout
         stack.apply_environment(environment)
+        logger.setLevel("WARNING")  # built at import, before the environment said so
         reset_connections()
         stack.create_resources(engine.endpoint, moto_endpoint)
         yield BenchStack(engine.endpoint, moto_endpoint, environment)
