@@ -4,7 +4,7 @@ and plots of docs/PERFORMANCE.md."""
 import json
 import uuid
 
-from bench import capacity, cold_start, cost, latency, load, package, report
+from bench import capacity, cold_start, cost, latency, load, package, plots, report
 from bench.stack import bench_stack
 from local import issuer
 from local.stack import FunctionHost
@@ -32,6 +32,7 @@ def main() -> None:
         (RESULTS / "tree.json").write_text(json.dumps(trees, indent=2) + "\n")
     (RESULTS / "package.json").write_text(json.dumps(package.run(), indent=2) + "\n")
     (RESULTS / "cost.json").write_text(json.dumps(cost.run(RESULTS), indent=2) + "\n")
+    plots.run(RESULTS)
     report.main()
     print(f"wrote {report.DOCUMENT.relative_to(ROOT)} and bench/results/")
 

@@ -1,0 +1,87 @@
+"""The plots of docs/PERFORMANCE.md, from bench/results/ (matplotlib, no display needed)."""
+
+import json
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only: no display on a build machine
+import matplotlib.pyplot as plt
+
+from local.template import ROOT
+
+DOCS = ROOT / "docs"
+
+
+def _load(results: Path, name: str) -> Any:
+    return json.loads((results / f"{name}.json").read_text())
+
+
+def cold_start(results: Path) -> Path:
+    rows = _load(results, "cold_start")
+    names = [row["function"].removesuffix("Function") for row in rows]
+    figure, axis = plt.subplots(figsize=(9, 4.5))
+    axis.bar(names, [row["total_ms"] for row in rows], color=["#888"] + ["#3b7dd8"] * (len(rows) - 1))
+    axis.errorbar(
+        names,
+        [row["total_ms"] for row in rows],
+        yerr=[
+            [row["total_ms"] - row["total_min_ms"] for row in rows],
+            [row["total_max_ms"] - row["total_ms"] for row in rows],
+        ],
+        fmt="none",
+        ecolor="black",
+        capsize=3,
+    )
+    axis.axhline(rows[0]["total_ms"] * 1.25, color="#d33", linestyle="--", label="1.25 × floor")
+    axis.set_ylabel("import + first request (ms, median, min–max)")
+    axis.set_title("Cold start per function against the floor")
+    axis.legend()
+    plt.setp(axis.get_xticklabels(), rotation=35, ha="right")
+    return _save(figure, "performance-cold-start.png")
+
+
+def latency(results: Path) -> Path:
+    rows = _load(results, "latency") + _load(results, "tree")
+    names = [row["endpoint"] for row in rows]
+    figure, axis = plt.subplots(figsize=(9, 7))
+    positions = range(len(rows))
+    axis.barh(positions, [row["p99_ms"] for row in rows], color="#cfe0f7", label="p99")
+    axis.barh(positions, [row["p95_ms"] for row in rows], color="#8db6ec", label="p95")
+    axis.barh(positions, [row["median_ms"] for row in rows], color="#3b7dd8", label="median")
+    axis.set_yticks(list(positions), names, fontsize=8)
+    axis.invert_yaxis()
+    axis.set_xscale("log")
+    axis.axvline(100, color="#d33", linestyle="--", label="100 ms")
+    axis.set_xlabel("warm handler time (ms, log scale)")
+    axis.set_title("Warm latency per endpoint (DynamoDB Local)")
+    axis.legend(loc="upper right")
+    return _save(figure, "performance-latency.png")
+
+
+def cost(results: Path) -> Path:
+    model = _load(results, "cost")
+    sizes = model["memory_sizes"]
+    labels = [f"{size['memory_mb']} MB" for size in sizes]
+    figure, cost_axis = plt.subplots(figsize=(8, 4.5))
+    cost_axis.bar(labels, [size["lambda_usd"] for size in sizes], color="#3b7dd8", label="Lambda $ per month")
+    cost_axis.set_ylabel("Lambda, USD per month")
+    latency_axis = cost_axis.twinx()
+    latency_axis.plot(labels, [size["worst_p95_ms"] for size in sizes], color="#d33", marker="o", label="worst p95")
+    latency_axis.axhline(100, color="#d33", linestyle="--", linewidth=0.8)
+    latency_axis.set_ylabel("worst p95 of a session's endpoints (ms)")
+    cost_axis.set_title("100,000 learners: Lambda cost and p95 by memory size")
+    return _save(figure, "performance-cost.png")
+
+
+def _save(figure: Any, name: str) -> Path:
+    path = DOCS / name
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+    return path
+
+
+def run(results: Path) -> list[Path]:
+    return [cold_start(results), latency(results), cost(results)]
