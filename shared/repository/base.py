@@ -5,7 +5,7 @@ collection (a course with its modules and lesson links) returns typed objects in
 Table name and endpoint come from the settings on first use, never at import.
 """
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -104,6 +104,11 @@ class LmsItem(Model):
             LmsItem.Meta.host = settings.dynamodb_endpoint  # type: ignore[attr-defined]
             LmsItem.Meta.region = settings.aws_region  # type: ignore[attr-defined]
         return super()._get_connection()
+
+
+def first_of[T](items: Iterable[LmsItem], kind: type[T]) -> T | None:
+    """The first item of `kind` among items read together (a Query of a collection, a batch)."""
+    return next((item for item in items if isinstance(item, kind)), None)
 
 
 def reset_connections() -> None:

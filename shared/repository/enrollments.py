@@ -5,7 +5,7 @@ from typing import Any
 from pynamodb.exceptions import PutError
 from pynamodb.expressions.condition import Condition
 
-from shared.repository.base import ConcurrentModification, LmsItem, condition_failed, write_in_transactions
+from shared.repository.base import ConcurrentModification, LmsItem, condition_failed, first_of, write_in_transactions
 from shared.repository.items import EnrollmentItem, Keys
 
 ENROLLMENT_SK = "#ENROLLMENT"
@@ -69,7 +69,7 @@ class EnrollmentRepository:
 
     def get(self, enrollment_id: str) -> EnrollmentItem | None:
         found = LmsItem.lookup_index.query(self.keys.enrollment(enrollment_id), LmsItem.gsi2sk == ENROLLMENT_SK)
-        return next((item for item in found if isinstance(item, EnrollmentItem)), None)
+        return first_of(found, EnrollmentItem)
 
     def find(self, user_id: str | None, course_id: str | None, condition: Condition | None) -> list[EnrollmentItem]:
         """Enrollments of a user (UserIndex), of a course (its partition) or of the tenant

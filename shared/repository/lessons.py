@@ -16,6 +16,7 @@ from shared.repository.base import (
     Transaction,
     concurrent_change,
     delete_with_children,
+    first_of,
     transaction,
 )
 from shared.repository.items import (
@@ -139,14 +140,14 @@ class LessonRepository:
         """The lesson and its attachments, not its link pointers: one strongly consistent Query."""
         sort_keys = LmsItem.sk.between(LESSON_SK, f"{FILE_PREFIX}\uffff")
         found = list(LmsItem.query(self.keys.lesson(lesson_id), sort_keys, consistent_read=True))
-        lesson = next((item for item in found if isinstance(item, LessonItem)), None)
+        lesson = first_of(found, LessonItem)
         return lesson, [item for item in found if isinstance(item, FileAssociation)]
 
     def get_partition(self, lesson_id: str) -> LessonPartition:
         """The lesson, its link pointers and its attachments: one strongly consistent Query."""
         found = list(LmsItem.query(self.keys.lesson(lesson_id), consistent_read=True))
         return LessonPartition(
-            next((item for item in found if isinstance(item, LessonItem)), None),
+            first_of(found, LessonItem),
             [item for item in found if isinstance(item, LinkPointer)],
             [item for item in found if isinstance(item, FileAssociation)],
         )
@@ -160,9 +161,9 @@ class LessonRepository:
             keys.append((self.keys.course(course_id), self.keys.module_sk(module_id)))
         found = list(LmsItem.batch_get(keys, consistent_read=True))
         return (
-            next((item for item in found if isinstance(item, LessonItem)), None),
-            next((item for item in found if isinstance(item, CourseItem)), None),
-            next((item for item in found if isinstance(item, ModuleItem)), None),
+            first_of(found, LessonItem),
+            first_of(found, CourseItem),
+            first_of(found, ModuleItem),
         )
 
     def save(self, lesson: LessonItem, pointers: Sequence[LinkPointer], media_changed: bool) -> None:

@@ -12,6 +12,7 @@ from shared.repository.base import (
     concurrent_change,
     condition_failed,
     delete_with_children,
+    first_of,
     transaction,
 )
 from shared.repository.items import (
@@ -99,7 +100,7 @@ class MediaRepository:
         """The record, its lesson attachments and the lessons having it as main media: one Query
         of its LookupIndex partition."""
         found = list(LmsItem.lookup_index.query(self.keys.media(media_id)))
-        media = next((item for item in found if isinstance(item, MediaItem)), None)
+        media = first_of(found, MediaItem)
         files = [item for item in found if isinstance(item, FileAssociation)]
         return media, files, [item for item in found if isinstance(item, LessonItem)]
 
@@ -127,8 +128,8 @@ class MediaRepository:
         keys = [(self.keys.lesson(lesson_id), LESSON_SK), (self.keys.media(media_id), MEDIA_SK)]
         found = list(LmsItem.batch_get(keys, consistent_read=True))
         return (
-            next((item for item in found if isinstance(item, LessonItem)), None),
-            next((item for item in found if isinstance(item, MediaItem)), None),
+            first_of(found, LessonItem),
+            first_of(found, MediaItem),
         )
 
     def new_attachment(self, lesson_id: str, media_id: str, files_id: str, **fields: Any) -> FileAssociation:

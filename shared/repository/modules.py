@@ -7,7 +7,7 @@ one Query. Submodules cannot have submodules (two levels, refused deeper)."""
 from collections.abc import Sequence
 from typing import Any
 
-from shared.repository.base import Cancelled, LmsItem, concurrent_change, delete_with_children, transaction
+from shared.repository.base import Cancelled, LmsItem, concurrent_change, delete_with_children, first_of, transaction
 from shared.repository.items import (
     CHILD_PREFIX,
     COURSE_SK,
@@ -61,18 +61,18 @@ class ModuleRepository:
     def get(self, module_id: str) -> ModuleItem | None:
         """The module by id: one Query of its lookup partition's head entry."""
         found = self._lookup(module_id, LmsItem.gsi2sk == MODULE_HEAD)
-        return next((item for item in found if isinstance(item, ModuleItem)), None)
+        return first_of(found, ModuleItem)
 
     def get_with_submodules(self, module_id: str) -> tuple[ModuleItem | None, list[SubmoduleEntry]]:
         """The module and its submodules (their copies, in list order): one Query."""
         found = self._lookup(module_id, LmsItem.gsi2sk.between(MODULE_HEAD, f"{CHILD_PREFIX}\uffff"))
-        head = next((item for item in found if isinstance(item, ModuleItem)), None)
+        head = first_of(found, ModuleItem)
         return head, [item for item in found if isinstance(item, SubmoduleEntry)]
 
     def get_with_links(self, module_id: str) -> tuple[ModuleItem | None, list[LessonLinkItem]]:
         """The module and the lesson links placed in it (not in its submodules): one Query."""
         found = self._lookup(module_id)
-        head = next((item for item in found if isinstance(item, ModuleItem)), None)
+        head = first_of(found, ModuleItem)
         return head, [item for item in found if isinstance(item, LessonLinkItem)]
 
     def create(self, module: ModuleItem, course: CourseItem, parent: ModuleItem | None) -> None:

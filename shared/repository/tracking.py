@@ -15,6 +15,7 @@ from shared.repository.base import (
     LmsItem,
     concurrent_change,
     condition_failed,
+    first_of,
     transaction,
 )
 from shared.repository.items import (
@@ -65,12 +66,12 @@ class TrackingRepository:
     def course_and_enrollment(self, course_id: str, user_id: str) -> tuple[CourseItem | None, EnrollmentItem | None]:
         """The course and the user's enrollment in it: one BatchGetItem."""
         found = self._batch_get([(self.keys.course(course_id), COURSE_SK), self._enrollment_key(course_id, user_id)])
-        return _first(found, CourseItem), _first(found, EnrollmentItem)
+        return first_of(found, CourseItem), first_of(found, EnrollmentItem)
 
     def track_and_course(self, user_id: str, course_id: str) -> tuple[CourseTrackItem | None, CourseItem | None]:
         """The user's track of the course and the course: one BatchGetItem."""
         found = self._batch_get([self._track_key(user_id, course_id), (self.keys.course(course_id), COURSE_SK)])
-        return _first(found, CourseTrackItem), _first(found, CourseItem)
+        return first_of(found, CourseTrackItem), first_of(found, CourseItem)
 
     def get_track(self, user_id: str, course_id: str) -> CourseTrackItem | None:
         try:
@@ -126,7 +127,7 @@ class TrackingRepository:
         latest = LmsItem.query(
             partition, LmsItem.sk.startswith(ATTEMPT_PREFIX), consistent_read=True, scan_index_forward=False, limit=1
         )
-        return next((item for item in latest if isinstance(item, LessonAttemptItem)), None)
+        return first_of(latest, LessonAttemptItem)
 
     def link_and_enrollment(
         self, course_id: str, module_id: str | None, lesson_id: str, user_id: str
@@ -134,7 +135,7 @@ class TrackingRepository:
         """The lesson's link in the course and the user's enrollment in it: one BatchGetItem."""
         link_key = (self.keys.course(course_id), self.keys.link_sk(module_id, lesson_id))
         found = self._batch_get([link_key, self._enrollment_key(course_id, user_id)])
-        return _first(found, LessonLinkItem), _first(found, EnrollmentItem)
+        return first_of(found, LessonLinkItem), first_of(found, EnrollmentItem)
 
     def new_attempt(self, lesson_id: str, user_id: str, number: int, **fields: Any) -> LessonAttemptItem:
         return LessonAttemptItem(
@@ -177,7 +178,7 @@ class TrackingRepository:
 
 
 def _first[T](items: Iterable[LmsItem], kind: type[T]) -> T | None:
-    return next((item for item in items if isinstance(item, kind)), None)
+    return first_of(items, kind)
 
 
 def _save(item: CourseTrackItem | LessonAttemptItem, on_condition: type[Exception]) -> None:

@@ -13,7 +13,7 @@ from shared.clock import sortable_now, utc_now
 from shared.errors import Conflict
 from shared.observability import count
 from shared.pagination import paginate
-from shared.repository.base import ConcurrentModification
+from shared.repository.base import ConcurrentModification, first_of
 from shared.repository.courses import AliasTaken, CourseRepository
 from shared.repository.enrollments import EnrollmentRepository
 from shared.repository.items import CourseItem, LessonLinkItem, ModuleFields, ModuleItem
@@ -150,7 +150,7 @@ def update_course(caller: Principal, course_id: str, changes: CourseUpdate) -> C
 
     def attempt() -> CourseOut:
         items = repository.get_with_modules(course_id)
-        course = next((item for item in items if isinstance(item, CourseItem)), None)
+        course = first_of(items, CourseItem)
         if course is None:
             raise course_not_found(course_id)
         previous_alias, previous_image = course.alias, course.image
@@ -176,7 +176,7 @@ def delete_course(caller: Principal, course_id: str, force: bool = False) -> Mes
 
     def attempt() -> None:
         items = repository.get_collection(course_id)
-        course = next((item for item in items if isinstance(item, CourseItem)), None)
+        course = first_of(items, CourseItem)
         if course is None:
             raise course_not_found(course_id)
         active = enrollments.active_in_course(course_id)

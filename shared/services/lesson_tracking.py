@@ -11,7 +11,7 @@ from shared.clock import utc_now
 from shared.errors import Conflict, Invalid, NotFound
 from shared.observability import count
 from shared.repository.base import ConcurrentModification
-from shared.repository.items import LessonAttemptItem, LessonItem, LessonLinkItem, LinkPointer
+from shared.repository.items import CourseTrackItem, LessonAttemptItem, LessonItem, LessonLinkItem, LinkPointer
 from shared.repository.lessons import SUMMARY_DESCRIPTION_LENGTH, LessonRepository
 from shared.repository.tracking import AlreadyExists, TrackingRepository
 from shared.schemas.tracking import (
@@ -186,6 +186,17 @@ def complete_lesson_tracking(caller: Principal, lesson_id: str, data: LessonTrac
     repository = TrackingRepository(caller.tenant_id)
     changes = data.model_dump(exclude_unset=True, exclude={"user_id", "attempt"})
 
+    def advanced_track(item: LessonAttemptItem, at: str) -> CourseTrackItem | None:
+        """The user's track of the attempt's course with the lesson counted, or None when there is
+        no track or nothing to count."""
+        course_id = item.course_id
+        track = repository.get_track(user_id, course_id) if course_id else None
+        if track is None or not roll_up(
+            track, lesson_id, lambda: repository.counted_lessons(course_id), at, caller.user_id
+        ):
+            return None
+        return track
+
     def attempt() -> LessonTrackOut:
         attempts = repository.attempts(user_id, lesson_id)
         number = data.attempt or (attempts[-1].attempt if attempts else None)
@@ -200,13 +211,7 @@ def complete_lesson_tracking(caller: Principal, lesson_id: str, data: LessonTrac
         now = utc_now()
         apply_changes(item, {"end_datetime": now, **changes, "status": COMPLETED}, caller, _check_attempt)
         passed = passes(graded_score(attempts, item.attempts_grade), passing_marks)
-        track = repository.get_track(user_id, item.course_id) if passed and item.course_id else None
-        course_id = item.course_id or ""
-        if track is not None and not roll_up(
-            track, lesson_id, lambda: repository.counted_lessons(course_id), now, caller.user_id
-        ):
-            track = None
-        repository.complete_attempt(item, passed, track)
+        repository.complete_attempt(item, passed, advanced_track(item, now) if passed else None)
         count("LessonAttemptCompleted")
         return LessonTrackOut.model_validate(item)
 

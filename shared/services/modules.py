@@ -6,6 +6,7 @@ from shared.auth import Principal
 from shared.clock import utc_now
 from shared.errors import Invalid, NotFound
 from shared.observability import count
+from shared.repository.base import first_of
 from shared.repository.courses import CourseRepository
 from shared.repository.items import CourseItem, ModuleFields, ModuleItem, SubmoduleEntry
 from shared.repository.modules import ModuleRepository, ParentGone
@@ -45,7 +46,7 @@ def create_module(caller: Principal, data: ModuleCreate) -> ModuleOut:
 
     def attempt() -> ModuleOut:
         items = CourseRepository(caller.tenant_id).get_with_modules(course_id)
-        course = next((item for item in items if isinstance(item, CourseItem)), None)
+        course = first_of(items, CourseItem)
         if course is None:
             raise course_not_found(course_id)
         modules = [item for item in items if isinstance(item, ModuleItem)]

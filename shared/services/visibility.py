@@ -5,7 +5,7 @@ from typing import Final
 
 from shared.auth import Principal
 from shared.errors import NotFound
-from shared.repository.base import LmsItem
+from shared.repository.base import LmsItem, first_of
 from shared.repository.items import CourseItem
 
 PUBLISHED: Final = "published"
@@ -21,7 +21,7 @@ def lesson_not_found(lesson_id: str) -> NotFound:
 
 def visible_course(caller: Principal, items: Sequence[LmsItem], course_id: str) -> CourseItem:
     """The course among `items` (a read of its collection), if the caller may see it."""
-    course = next((item for item in items if isinstance(item, CourseItem)), None)
+    course = first_of(items, CourseItem)
     if course is None or (not caller.is_staff and course.status != PUBLISHED):
         raise course_not_found(course_id)
     return course
