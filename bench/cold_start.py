@@ -1,13 +1,18 @@
 """Cold start per function: a fresh interpreter imports the handler module and serves a first
 request (an event from events/ over the world those files name), against DynamoDB Local. Each
 is run several times, with the floor (bench/floor.py) in the same run; results go to
-bench/results/cold_start.json."""
+bench/results/cold_start.json.
 
+Every module is imported from bytecode, as the layers ship it (layers/dependencies/Makefile); the
+time compiling the loaded modules would take at each cold start without it is measured too."""
+
+import compileall
 import json
 import os
 import statistics
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +20,7 @@ from bench.stack import BenchStack
 from local import apigw, issuer, template
 from local.template import ROOT
 
-RUNS = 7
+RUNS = 11
 FLOOR = "Floor"
 # The first request each function serves: a read that reaches DynamoDB (or its trigger's event).
 FIRST_EVENTS = {
@@ -29,6 +34,15 @@ FIRST_EVENTS = {
     "StreamProjectorFunction": "stream_projector/course-completed.json",
     "EnrollmentExpiryFunction": "enrollment_expiry/scheduled.json",
 }
+# Lists the source files of the modules a function loads, for the compile-time figure.
+LOADED_SOURCES = """
+import json, sys
+__import__(sys.argv[1], fromlist=["lambda_handler"])
+print(json.dumps([path for module in list(sys.modules.values())
+                  if (path := getattr(module, "__file__", None)) and path.endswith(".py")]))
+"""
+# The standard library's bytecode comes with the Lambda runtime; only the layers' own counts.
+STANDARD_LIBRARY = str(Path(os.__file__).parent)
 # Runs in a fresh interpreter: its clock starts before the handler's import, after Python's own start.
 PROBE = """
 import json, sys, time
@@ -64,15 +78,29 @@ def module_of(function: str) -> str:
     return "bench.floor" if function == FLOOR else template.functions()[function].module
 
 
-def measure(function: str, tenant: str, environment: dict[str, str]) -> dict[str, Any]:
-    event = json.dumps(event_for(function, tenant))
-    runs = []
-    for _ in range(RUNS):
-        completed = subprocess.run(  # noqa: S603 - our own probe on our own modules
-            [sys.executable, "-c", PROBE, module_of(function), event],
-            capture_output=True, text=True, check=True, cwd=ROOT, env=environment, timeout=120,
-        )  # fmt: skip
-        runs.append(json.loads(completed.stdout.strip().splitlines()[-1]))
+def probe(function: str, event: str, environment: dict[str, str]) -> dict[str, Any]:
+    completed = subprocess.run(  # noqa: S603 - our own probe on our own modules
+        [sys.executable, "-c", PROBE, module_of(function), event],
+        capture_output=True, text=True, check=True, cwd=ROOT, env=environment, timeout=120,
+    )  # fmt: skip
+    result: dict[str, Any] = json.loads(completed.stdout.strip().splitlines()[-1])
+    return result
+
+
+def compile_ms(function: str, environment: dict[str, str]) -> float:
+    """How long compiling the function's loaded modules (the layers', not the standard library's) takes."""
+    listed = subprocess.run(  # noqa: S603 - our own probe on our own modules
+        [sys.executable, "-c", LOADED_SOURCES, module_of(function)],
+        capture_output=True, text=True, check=True, cwd=ROOT, env=environment, timeout=120,
+    )  # fmt: skip
+    sources = [Path(path) for path in json.loads(listed.stdout) if not path.startswith(STANDARD_LIBRARY + os.sep)]
+    started = time.perf_counter()
+    for source in sources:
+        compile(source.read_bytes(), str(source), "exec")
+    return (time.perf_counter() - started) * 1000
+
+
+def summary(function: str, runs: list[dict[str, Any]]) -> dict[str, Any]:
     totals = [run["import_ms"] + run["first_ms"] for run in runs]
     return {
         "function": function,
@@ -87,7 +115,19 @@ def measure(function: str, tenant: str, environment: dict[str, str]) -> dict[str
 
 def run(bench: BenchStack, tenant: str) -> list[dict[str, Any]]:
     environment = {**os.environ, **bench.environment}
-    results = [measure(name, tenant, environment) for name in (FLOOR, *FIRST_EVENTS)]
+    functions = (FLOOR, *FIRST_EVENTS)
+    # Our own modules' bytecode, as the shared layer ships it (this machine may forbid writing it).
+    for package in ("shared", "functions", "bench"):
+        compileall.compile_dir(ROOT / package, quiet=1)
+    events = {function: json.dumps(event_for(function, tenant)) for function in functions}
+    runs: dict[str, list[dict[str, Any]]] = {function: [] for function in functions}
+    # Round after round of every function, so that the machine's drift falls on all alike.
+    for _ in range(RUNS):
+        for function in functions:
+            runs[function].append(probe(function, events[function], environment))
+    results = [
+        {**summary(function, runs[function]), "compile_ms": compile_ms(function, environment)} for function in functions
+    ]
     floor = results[0]["total_ms"]
     for result in results:
         result["ratio_to_floor"] = round(result["total_ms"] / floor, 2)

@@ -1,9 +1,11 @@
 """The monthly bill for 100,000 active learners, from measured figures: each endpoint's warm handler
-time (bench/results/latency.json) and DynamoDB capacity units (capacity.json), a stated traffic
-mix, and published on-demand prices (us-east-1, arm64). Memory sizes are compared by scaling the
-measured CPU time with the share of a vCPU Lambda gives each size. Results go to cost.json."""
+CPU time (bench/results/latency.json), its DynamoDB requests and capacity units (capacity.json),
+the functions' cold starts (cold_start.json), a stated traffic mix, and published on-demand prices
+(us-east-1, arm64). Memory sizes are compared by scaling the CPU time with the share of a vCPU
+Lambda gives each size; the wait for DynamoDB does not scale. Results go to cost.json."""
 
 import json
+import statistics
 from pathlib import Path
 from typing import Any
 
@@ -36,17 +38,26 @@ TABLE_GB = 5.0  # 100,000 learners' enrollments, tracks and attempts, and the ca
 MEDIA_GB = 500.0  # documents and images in S3 (videos are external: YouTube, Vimeo)
 DOWNLOADS_PER_SESSION = 1
 DOWNLOAD_MB = 2.0
-DYNAMODB_ROUND_TRIP_MS = 4.0  # in-region, per request, added to the measured handler time
+DYNAMODB_ROUND_TRIP_MS = 5.0  # in-region, per request: the wait added to the handler's CPU time
+COLD_START_SHARE = 0.01  # of calls served by a new execution environment (its start is billed)
 FULL_VCPU_MB = 1769  # Lambda gives a whole vCPU at this size, a proportional share below it
-MEMORY_SIZES = (128, 256, 512, 1024, 1769)
+MEMORY_SIZES = (128, 256, 512, 768, 1024, 1536, 1769)
 P95_TARGET_MS = 100.0
 
 
-def model(latency: list[dict[str, Any]], capacity: list[dict[str, Any]]) -> dict[str, Any]:
+def duration_ms(cpu_ms: float, requests: int, memory: int) -> float:
+    """A call's modelled duration at `memory`: its CPU time at that size's share of a vCPU, plus the
+    round trips to DynamoDB (which no size shortens)."""
+    return cpu_ms * max(1.0, FULL_VCPU_MB / memory) + requests * DYNAMODB_ROUND_TRIP_MS
+
+
+def model(latency: list[dict[str, Any]], capacity: list[dict[str, Any]], cold: list[dict[str, Any]]) -> dict[str, Any]:
     by_name = {row["endpoint"]: row for row in latency}
     units = {row["route"]: row for row in capacity}
     calls_per_month = LEARNERS * SESSIONS_PER_LEARNER
     requests = sum(calls for _, _, calls in SESSION) * calls_per_month
+    # A cold start is CPU-bound (imports): the functions' median, scaled like any CPU time.
+    cold_start_ms = statistics.median(row["total_ms"] for row in cold if row["function"] != "Floor")
     reads = writes = 0.0
     for _, route, calls in SESSION:
         used = units[route]["capacity_units"] * calls * calls_per_month
@@ -56,15 +67,21 @@ def model(latency: list[dict[str, Any]], capacity: list[dict[str, Any]]) -> dict
             writes += used
     sizes = []
     for memory in MEMORY_SIZES:
-        slowdown = max(1.0, FULL_VCPU_MB / memory)
-        seconds = 0.0
+        seconds = requests * COLD_START_SHARE * duration_ms(cold_start_ms, 0, memory) / 1000
         worst_p95 = 0.0
         for name, route, calls in SESSION:
-            trips = len(units[route]["requests"]) * DYNAMODB_ROUND_TRIP_MS
-            seconds += (by_name[name]["median_ms"] * slowdown + trips) / 1000 * calls * calls_per_month
-            worst_p95 = max(worst_p95, by_name[name]["p95_ms"] * slowdown + trips)
+            trips = len(units[route]["requests"])
+            seconds += duration_ms(by_name[name]["cpu_median_ms"], trips, memory) / 1000 * calls * calls_per_month
+            worst_p95 = max(worst_p95, duration_ms(by_name[name]["cpu_p95_ms"], trips, memory))
         lambda_cost = seconds * memory / 1024 * LAMBDA_GB_SECOND + requests * LAMBDA_REQUEST
-        sizes.append({"memory_mb": memory, "lambda_usd": round(lambda_cost, 2), "worst_p95_ms": round(worst_p95, 1)})
+        sizes.append(
+            {
+                "memory_mb": memory,
+                "lambda_usd": round(lambda_cost, 2),
+                "worst_p95_ms": round(worst_p95, 1),
+                "cold_start_ms": round(duration_ms(cold_start_ms, 0, memory)),
+            }
+        )
     within = [size for size in sizes if size["worst_p95_ms"] < P95_TARGET_MS]
     chosen = min(within, key=lambda size: size["lambda_usd"]) if within else None
     downloads_gb = calls_per_month * DOWNLOADS_PER_SESSION * DOWNLOAD_MB / 1000
@@ -79,6 +96,7 @@ def model(latency: list[dict[str, Any]], capacity: list[dict[str, Any]]) -> dict
         "requests_per_month": requests,
         "read_units": round(reads),
         "write_units": round(writes),
+        "cold_start_ms": round(cold_start_ms),
         "memory_sizes": sizes,
         "chosen_memory_mb": chosen["memory_mb"] if chosen else None,
         **fixed,
@@ -89,4 +107,5 @@ def model(latency: list[dict[str, Any]], capacity: list[dict[str, Any]]) -> dict
 def run(results: Path) -> dict[str, Any]:
     latency = json.loads((results / "latency.json").read_text())
     capacity = json.loads((results / "capacity.json").read_text())
-    return model(latency, capacity)
+    cold = json.loads((results / "cold_start.json").read_text())
+    return model(latency, capacity, cold)

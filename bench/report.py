@@ -3,6 +3,7 @@
 import json
 from typing import Any
 
+from bench import cold_start
 from local.template import ROOT
 
 RESULTS = ROOT / "bench" / "results"
@@ -12,14 +13,16 @@ COLD_START_TARGET = 1.25
 
 def _cold_start_table(rows: list[dict[str, Any]]) -> str:
     lines = [
-        "| function | import (ms) | first request (ms) | total, median (ms) | min–max (ms) | × floor |",
-        "|---|---:|---:|---:|---:|---:|",
+        "| function | import (ms) | first request (ms) | total, median (ms) | min–max (ms) | × floor "
+        "| compiling, without bytecode (ms) |",
+        "|---|---:|---:|---:|---:|---:|---:|",
     ]
     for row in rows:
         mark = "" if row["ratio_to_floor"] <= COLD_START_TARGET else " ⚠"
         lines.append(
             f"| {row['function']} | {row['import_ms']:.0f} | {row['first_request_ms']:.0f} | {row['total_ms']:.0f} "
-            f"| {row['total_min_ms']:.0f}–{row['total_max_ms']:.0f} | {row['ratio_to_floor']:.2f}{mark} |"
+            f"| {row['total_min_ms']:.0f}–{row['total_max_ms']:.0f} | {row['ratio_to_floor']:.2f}{mark} "
+            f"| {row['compile_ms']:.0f} |"
         )
     return "\n".join(lines)
 
@@ -33,10 +36,14 @@ def _capacity_table(rows: list[dict[str, Any]]) -> str:
 
 
 def _latency_table(rows: list[dict[str, Any]]) -> str:
-    lines = ["| endpoint | median (ms) | p95 (ms) | p99 (ms) | samples |", "|---|---:|---:|---:|---:|"]
+    lines = [
+        "| endpoint | median (ms) | p95 (ms) | p99 (ms) | CPU median (ms) | CPU p95 (ms) | samples |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
     for row in rows:
         lines.append(
-            f"| {row['endpoint']} | {row['median_ms']} | {row['p95_ms']} | {row['p99_ms']} | {row['samples']} |"
+            f"| {row['endpoint']} | {row['median_ms']} | {row['p95_ms']} | {row['p99_ms']} "
+            f"| {row['cpu_median_ms']} | {row['cpu_p95_ms']} | {row['samples']} |"
         )
     return "\n".join(lines)
 
@@ -56,9 +63,12 @@ def _load_summary(load: dict[str, Any]) -> str:
 
 
 def _package_table(rows: list[dict[str, Any]]) -> str:
-    lines = ["| artifact | unzipped | zipped |", "|---|---:|---:|"]
+    lines = ["| artifact | unzipped | zipped | Python files with bytecode |", "|---|---:|---:|---:|"]
     for row in rows:
-        lines.append(f"| {row['artifact']} | {_size(row['unzipped_bytes'])} | {_size(row['zipped_bytes'])} |")
+        lines.append(
+            f"| {row['artifact']} | {_size(row['unzipped_bytes'])} | {_size(row['zipped_bytes'])} "
+            f"| {row['precompiled']} of {row['sources']} |"
+        )
     return "\n".join(lines)
 
 
@@ -68,10 +78,16 @@ def _size(size: int) -> str:
 
 def _cost_section(model: dict[str, Any]) -> str:
     chosen_lambda = next(s["lambda_usd"] for s in model["memory_sizes"] if s["memory_mb"] == model["chosen_memory_mb"])
-    lines = ["| memory | Lambda per month | worst p95 of the session's endpoints |", "|---:|---:|---:|"]
+    lines = [
+        "| memory | Lambda per month | worst p95 of the session's endpoints | a cold start |",
+        "|---:|---:|---:|---:|",
+    ]
     for size in model["memory_sizes"]:
         chosen = " ← chosen" if size["memory_mb"] == model["chosen_memory_mb"] else ""
-        lines.append(f"| {size['memory_mb']} MB | ${size['lambda_usd']:,.2f} | {size['worst_p95_ms']} ms{chosen} |")
+        lines.append(
+            f"| {size['memory_mb']} MB | ${size['lambda_usd']:,.2f} | {size['worst_p95_ms']} ms{chosen} "
+            f"| {size['cold_start_ms']:,} ms |"
+        )
     lines += [
         "",
         "| item | per month |",
@@ -104,6 +120,7 @@ def render() -> str:
     )
     return TEMPLATE.format(
         target=COLD_START_TARGET,
+        runs=cold_start.RUNS,
         cold_start=_cold_start_table(cold),
         floor=cold[0]["total_ms"],
         verdict=verdict,
@@ -125,12 +142,15 @@ machine's, ratios and request counts carry over to AWS.
 
 ## Cold start
 
-`bench/cold_start.py`: for each function, 7 fresh interpreters each import the handler module and
-serve one first request (its file in `events/`, over the world those files name), timed from
-inside the process (Python's own start-up excluded). The floor (`bench/floor.py`) is the least a
+`bench/cold_start.py`: for each function, {runs} fresh interpreters each import the handler module
+and serve one first request (its file in `events/`, over the world those files name), timed from
+inside the process (Python's own start-up excluded); the functions take turns, round after round,
+so that the machine's drift falls on all alike. The floor (`bench/floor.py`) is the least a
 function of this design can do: the Powertools HTTP resolver with validation, one PynamoDB model,
 boto3, and one GetItem answered with a pydantic model; it is measured in the same run.
-Target: every function within {target}× of the floor.
+Target: every function within {target}× of the floor. Every module is loaded from bytecode, as
+the layers ship it; the last column is what compiling the modules a function loads would add to
+each of its cold starts without that.
 
 {cold_start}
 
@@ -138,19 +158,39 @@ Floor: {floor:.0f} ms. {verdict}
 
 ![Cold start per function against the floor](performance-cold-start.png)
 
-What was done: the Powertools Tracer is gone (it imported the X-Ray SDK and botocore's session
-machinery at import, 0.3–0.6 s of every cold start; Lambda's Active tracing stays), boto3 is
-imported only where S3, EventBridge or idempotency records are used (a test keeps it out of every
-HTTP function's import), clients are built on first use, and the tracking functions no longer
-import the lesson catalogue's services and models (about 0.2 s).
+What was done, biggest first:
 
-Gaps and what would close them: the media function's first request builds an S3 client to sign
-the download URL (boto3 session and client creation, about 0.3 s); signing with botocore alone,
-or provisioned concurrency for that one function, would close it. The courses function imports the
-pydantic models of the whole course tree (modules, lesson summaries, media content) for its
-`details` route; building those models on that route's first use would bring it to the floor.
-Runs on this machine spread by ±20 % (see min–max), so a function near the line may fall on
-either side of it from one run to the next; more runs per function would narrow that.
+- The layers ship their bytecode. `sam build`'s Python builder unpacks wheels without compiling
+  them, and Lambda's `/opt` is read-only, so Python compiled every module of pydantic, Powertools,
+  botocore and the rest again at each cold start: the last column above, over a second a function
+  on this machine, more than the whole cold start measured here. Both layers are now built by a
+  Makefile (`layers/dependencies/Makefile`, `shared/Makefile`) that compiles them with
+  `--invalidation-mode unchecked-hash`, so the bytecode is used whatever timestamps the zip gives
+  the sources; `tests/test_build.py` runs `sam build` and fails when a layer's file lacks it.
+- The Powertools Tracer is gone (it imported the X-Ray SDK and botocore's session machinery at
+  import, 0.3–0.6 s; Lambda's Active tracing stays).
+- Request and response models are built by the first request that uses them (pydantic's
+  `defer_build`), not all at import: the courses function built the whole course tree's models
+  for its `details` route (about 0.25 s).
+- Settings are a plain pydantic model over the environment; pydantic-settings (with its dotenv,
+  CLI and cloud-vault sources, about 50 ms) left the dependency layer. puremagic (file
+  recognition) is imported by uploads only (about 20 ms).
+- Download URLs (media, course and lesson images) are signed by botocore's SigV4 query signer
+  itself, with no S3 client: a client loads S3's service model and endpoint rules, about 2 MB of
+  JSON and 0.1–0.3 s of the media function's first request, which a GET URL does not need (a test
+  checks each URL equals the one an S3 client presigns). The S3 client (upload forms, deletes,
+  registration), EventBridge and idempotency-record clients are built on first use, from the
+  botocore session PynamoDB already holds, which has botocore's endpoint data loaded.
+- The tracking functions do not import the lesson catalogue's services and models (about 0.2 s).
+
+`tests/unit/test_imports.py` fails when importing an HTTP function imports boto3, puremagic or
+pydantic-settings, or builds a request or response model.
+
+What is left: a media upload that starts a new environment still builds the S3 client for its
+POST form (botocore's POST signer could be used the same way). The functions' own code (two small
+files each) is not precompiled: a layer can be built by a Makefile, a function's handler is left
+to SAM's builder. Runs on this machine spread by ±20 % (see min–max); the ratios come from medians
+of interleaved runs.
 
 ## DynamoDB requests and capacity per endpoint
 
@@ -174,8 +214,11 @@ a transaction costs twice its items' units. Enrollment writes are the dearest si
 handler alone, against DynamoDB Local, over a realistic tenant: 100 courses of 10 modules with
 20 lessons each (20,000 lesson links), 1,000 learners each enrolled with a course track and three
 attempts. 60 samples per endpoint after 3 warm-up calls. (moto scans on Query, so its figures are
-not used.) DynamoDB Local is slower per request than DynamoDB (single-digit milliseconds in AWS),
-so these are upper bounds for the service's own time.
+not used.) Two clocks: wall-clock time, and the CPU time of the thread that runs the handler,
+which is the service's own work (parsing, validation, PynamoDB and botocore, the answer) without
+the wait for DynamoDB Local, a Java process of its own that is slower per request than DynamoDB
+(single-digit milliseconds in AWS). The wall-clock figures are upper bounds; the CPU figures
+feed the cost model.
 
 {latency}
 
@@ -208,15 +251,17 @@ What the load run proves is correctness under concurrency: no errors and no lost
 ## Package size
 
 `bench/package.py`: `sam build` (arm64, python3.13, no Docker), each artifact's size unzipped
-and zipped (what Lambda stores and loads). Function code is a few KB; the shared code layer and
-the dependency layer are shared by every function. No test or development dependency is in a
-layer (the layer is built from `layers/dependencies/requirements.txt`, the run-time pins only).
+and zipped (what Lambda stores and loads), and how many of its Python files ship with bytecode.
+Function code is a few KB; the shared code layer and the dependency layer are shared by every
+function. No test or development dependency is in a layer (the layer is built from
+`layers/dependencies/requirements.txt`, the run-time pins only; `tests/test_build.py` checks).
 
 {package}
 
-The dependency layer is mostly botocore (29 MB) and cryptography (14 MB, for RS256 tokens). The
-Lambda runtime already has a boto3/botocore; leaving them out of the layer would halve it, at the
-price of running on whatever SDK version the runtime carries.
+The dependency layer is mostly botocore and cryptography (for RS256 tokens); its bytecode adds
+about a fifth to its size and takes over a second off every cold start (above). The Lambda runtime
+already has a boto3/botocore; leaving them out of the layer would halve it, at the price of
+running on whatever SDK version the runtime carries.
 
 ## Cost for 100,000 active learners
 
@@ -230,26 +275,28 @@ requests; HTTP API $1.00 per million; DynamoDB $0.125 per million read and $0.62
 write units, $0.25 per GB-month; S3 $0.023 per GB-month and $0.0004 per 1,000 GETs; data out $0.09
 per GB).
 
-Lambda time per call is modelled as the measured warm handler time (taken as CPU time at one full
-vCPU, which Lambda gives at 1,769 MB, scaled up for smaller sizes by their share of a vCPU) plus
-4 ms per DynamoDB request in-region. That is conservative: the measured time already includes
-DynamoDB Local's own work on the same machine.
+Lambda time per call is modelled from the measured CPU time of each endpoint (above), taken as
+the time at one full vCPU, which Lambda gives at 1,769 MB, and stretched for smaller sizes by
+their share of a vCPU; plus 5 ms per DynamoDB request in-region, which no size shortens. One call
+in a hundred is assumed to start a new execution environment, whose start (the functions' median
+cold start, stretched the same way) is billed too. The worst p95 is the slowest session
+endpoint's CPU p95 so stretched, plus its round trips.
 
 {cost}
 
 ![Lambda cost and p95 by memory size](performance-cost.png)
 
-Lambda costs much the same at every size (a CPU-bound call that runs twice as fast on twice the
-memory costs the same), so the size is chosen by latency: the cheapest that keeps every session
-endpoint's p95 under 100 ms. The whole backend is a few hundred dollars a month, most of it the
-bandwidth of media downloads (a CDN in front of the bucket would lower that per GB); the
-service's own compute and database are well under $100.
+The chosen size is the cheapest whose worst p95 stays under 100 ms; template.yaml gives it to
+every function (Globals: MemorySize), and `tests/test_template.py` fails while the two differ. At
+sizes below one vCPU a CPU-bound call (or cold start) runs slower in proportion and so costs
+about the same, while the waits for DynamoDB cost more at larger sizes: the cheapest size is the
+smallest the latency target allows. The model takes one core of this machine for Lambda's vCPU
+(an arm64 Graviton core may be slower); a measurement in AWS (Lambda Power Tuning) would settle
+the size, and the p95 margin at the chosen size says how much slower it may be.
 
-## Not done yet
-
-The two cold-start gaps above; and the template still gives every function 512 MB: the model
-picks 1,769 MB, but it takes the measured time as CPU time, which overstates it (DynamoDB Local's
-own work is in it), so the size is to be set once measured in AWS or with the I/O separated out.
+The whole backend is a few hundred dollars a month, most of it the bandwidth of media downloads
+(a CDN in front of the bucket would lower that per GB); the service's own compute and database
+are well under $100.
 """
 
 

@@ -14,6 +14,7 @@ from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idemp
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared import idempotency
+from shared.aws import new_client
 from shared.settings import get_settings
 
 if TYPE_CHECKING:
@@ -30,10 +31,8 @@ class PublishFailed(Exception):
 
 @cache
 def _client() -> "EventBridgeClient":
-    import boto3
-
-    settings = get_settings()
-    return boto3.client("events", endpoint_url=settings.events_endpoint, region_name=settings.aws_region)
+    client: EventBridgeClient = new_client("events", get_settings().events_endpoint)
+    return client
 
 
 def _publish(detail_type: str, detail: dict[str, Any]) -> None:

@@ -22,15 +22,14 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
 )
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from shared.aws import new_client
 from shared.errors import Conflict, Invalid
 from shared.settings import get_settings
 
 
 def new_store() -> DynamoDBPersistenceLayer:
-    import boto3
-
     settings = get_settings()
-    client = boto3.client("dynamodb", endpoint_url=settings.dynamodb_endpoint, region_name=settings.aws_region)
+    client = new_client("dynamodb", settings.dynamodb_endpoint)
     return DynamoDBPersistenceLayer(table_name=settings.idempotency_table_name, boto3_client=client)
 
 

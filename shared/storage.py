@@ -1,14 +1,21 @@
 """The media bucket: presigned uploads and downloads, and the few object calls the service makes.
 
-The S3 client is built on first use, so functions that never touch media never import or
-build it (cold start)."""
+The S3 client is built on first use, so functions that never touch media never build it (cold start)."""
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
-from shared.settings import get_settings
+from botocore.auth import S3SigV4QueryAuth
+from botocore.awsrequest import AWSRequest
+from botocore.config import Config
+from botocore.exceptions import NoCredentialsError
+
+from shared.aws import new_client
+from shared.repository.base import botocore_session
+from shared.settings import Settings, get_settings
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -19,9 +26,6 @@ DOWNLOAD_WINDOW = timedelta(minutes=5)
 
 @cache
 def s3() -> "S3Client":
-    import boto3
-    from botocore.config import Config
-
     settings = get_settings()
     # Path-style addressing when an endpoint (moto, a local S3) stands in for AWS.
     config = Config(
@@ -29,7 +33,8 @@ def s3() -> "S3Client":
         s3={"addressing_style": "path" if settings.s3_endpoint else "auto"},
         retries={"mode": "standard"},
     )
-    return boto3.client("s3", endpoint_url=settings.s3_endpoint, region_name=settings.aws_region, config=config)
+    client: S3Client = new_client("s3", settings.s3_endpoint, config)
+    return client
 
 
 @dataclass(frozen=True)
@@ -54,12 +59,29 @@ def presigned_upload(key: str, content_type: str, size: int) -> PresignedUpload:
 
 
 def download_url(key: str, filename: str | None) -> str:
-    """A short-lived GET URL for the object, saved under its original name."""
-    params: dict[str, Any] = {"Bucket": get_settings().media_bucket, "Key": key}
+    """A short-lived GET URL for the object, saved under its original name.
+
+    Signed by botocore's SigV4 query signer itself, the one an S3 client's presigning uses, with
+    no client: a client loads S3's service model and endpoint rules (about 2 MB of JSON, 0.1–0.2 s
+    of a cold start) that a GET URL does not need. A test checks the URL equals the client's."""
+    settings = get_settings()
+    url = f"{_bucket_url(settings)}/{quote(key, safe='/~')}"
     if filename:
-        params["ResponseContentDisposition"] = f'attachment; filename="{filename.replace(chr(34), "")}"'
-    url: str = s3().generate_presigned_url("get_object", Params=params, ExpiresIn=int(DOWNLOAD_WINDOW.total_seconds()))
-    return url
+        disposition = f'attachment; filename="{filename.replace(chr(34), "")}"'
+        url += "?response-content-disposition=" + quote(disposition, safe="-_.~")
+    credentials = botocore_session().get_credentials()
+    if credentials is None:
+        raise NoCredentialsError()
+    request = AWSRequest(method="GET", url=url)
+    signer = S3SigV4QueryAuth(credentials, "s3", settings.aws_region, expires=int(DOWNLOAD_WINDOW.total_seconds()))
+    signer.add_auth(request)
+    return str(request.url)
+
+
+def _bucket_url(settings: Settings) -> str:
+    if settings.s3_endpoint:  # a local stand-in (moto): path-style
+        return f"{settings.s3_endpoint.rstrip('/')}/{settings.media_bucket}"
+    return f"https://{settings.media_bucket}.s3.{settings.aws_region}.amazonaws.com"
 
 
 def put_object(key: str, body: bytes, content_type: str) -> None:

@@ -1,5 +1,6 @@
 """template.yaml is a valid SAM template, and the local stack reads the same routes from it."""
 
+import json
 import os
 import subprocess
 import sys
@@ -114,3 +115,15 @@ def test_the_api_is_throttled_and_watched():
     assert "TableThrottlesAlarm" in resources
     for name, alarm in template.resources("AWS::CloudWatch::Alarm").items():
         assert alarm["Properties"]["AlarmActions"] == [{"Ref": "AlarmTopic"}], name
+
+
+def test_every_function_gets_the_memory_size_the_cost_model_chose():
+    """docs/PERFORMANCE.md: the cheapest size whose modelled p95 stays under 100 ms (`make bench`)."""
+    chosen = json.loads((template.ROOT / "bench" / "results" / "cost.json").read_text())["chosen_memory_mb"]
+
+    assert template.load()["Globals"]["Function"]["MemorySize"] == chosen
+    assert not [
+        name
+        for name, spec in template.resources("AWS::Serverless::Function").items()
+        if "MemorySize" in spec["Properties"]
+    ]

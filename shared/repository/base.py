@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+from botocore.session import Session as BotocoreSession
 from pynamodb.attributes import DiscriminatorAttribute, UnicodeAttribute
 from pynamodb.connection import Connection, TableConnection
 from pynamodb.exceptions import PynamoDBException, TransactWriteError
@@ -125,6 +126,11 @@ def _connection() -> Connection:
     table_connection: Any = LmsItem._get_connection()
     connection: Connection = table_connection.connection
     return connection
+
+
+def botocore_session() -> BotocoreSession:
+    """The botocore session PynamoDB uses for the table (one per thread), for other clients to share."""
+    return _connection().session
 
 
 TRANSACTION_LIMIT = 100

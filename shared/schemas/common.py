@@ -23,7 +23,12 @@ class RequestModel(BaseModel):
     """A request body: camelCase keys as the contract spells them, unknown keys refused."""
 
     model_config = ConfigDict(
-        alias_generator=to_camel, validate_by_alias=True, validate_by_name=False, extra="forbid", frozen=True
+        alias_generator=to_camel,
+        validate_by_alias=True,
+        validate_by_name=False,
+        extra="forbid",
+        frozen=True,
+        defer_build=True,  # built on first use: a cold start builds only its own route's models
     )
 
 
@@ -33,7 +38,11 @@ class ResponseModel(BaseModel):
     Every field is present in the output, `null` when unset (clients rely on the keys)."""
 
     model_config = ConfigDict(
-        alias_generator=to_camel, validate_by_alias=True, validate_by_name=True, from_attributes=True
+        alias_generator=to_camel,
+        validate_by_alias=True,
+        validate_by_name=True,
+        from_attributes=True,
+        defer_build=True,  # built on first use, as above
     )
 
 

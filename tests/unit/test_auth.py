@@ -1,5 +1,7 @@
 """Token verification against a real JWKS endpoint on loopback (the session's test issuer)."""
 
+import os
+
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
@@ -11,7 +13,7 @@ from shared.settings import Settings
 
 @pytest.fixture
 def settings(environment: str) -> Settings:
-    return Settings()
+    return Settings.model_validate(os.environ)
 
 
 def test_a_valid_token_becomes_the_principal(signing_key, settings):
@@ -51,8 +53,8 @@ def test_a_token_with_an_unsigned_algorithm_is_refused(settings):
         verify_token(f"{header}.{payload}.", settings)
 
 
-def test_cognito_claim_names_work_by_configuration(signing_key, environment):
-    settings = Settings(CLAIM_TENANT="custom:tenantId", CLAIM_ROLES="cognito:groups")
+def test_cognito_claim_names_work_by_configuration(signing_key, settings):
+    settings = settings.model_copy(update={"claim_tenant": "custom:tenantId", "claim_roles": "cognito:groups"})
     token = issuer.mint(
         "",
         "ignored",
@@ -72,10 +74,10 @@ def test_a_token_without_a_usable_tenant_is_refused(signing_key, settings, tenan
         verify_token(token, settings)
 
 
-def test_roles_may_arrive_as_one_string(signing_key, environment):
+def test_roles_may_arrive_as_one_string(signing_key, settings):
     token = issuer.mint("", "t", "u", key=signing_key, extra_claims={"roles": "admin, learner"})
 
-    assert verify_token(token, Settings()).roles == {Role.ADMIN, Role.LEARNER}
+    assert verify_token(token, settings).roles == {Role.ADMIN, Role.LEARNER}
 
 
 def test_missing_or_malformed_authorization_header_is_401(environment):

@@ -1,0 +1,16 @@
+"""AWS clients other than PynamoDB's (S3, EventBridge, the idempotency table), built on first use
+from the botocore session PynamoDB already holds for the table: a session of their own would load
+botocore's endpoint and service data a second time (about 80 ms of a cold start, bench/)."""
+
+from typing import Any
+
+from botocore.config import Config
+
+from shared.repository.base import botocore_session
+from shared.settings import get_settings
+
+
+def new_client(service: str, endpoint_url: str | None, config: Config | None = None) -> Any:
+    """A botocore client for `service` (typed by its caller); `endpoint_url` names a local stand-in."""
+    region = get_settings().aws_region
+    return botocore_session().create_client(service, region_name=region, endpoint_url=endpoint_url, config=config)
