@@ -175,22 +175,21 @@ What was done, biggest first:
 - Settings are a plain pydantic model over the environment; pydantic-settings (with its dotenv,
   CLI and cloud-vault sources, about 50 ms) left the dependency layer. puremagic (file
   recognition) is imported by uploads only (about 20 ms).
-- Download URLs (media, course and lesson images) are signed by botocore's SigV4 query signer
-  itself, with no S3 client: a client loads S3's service model and endpoint rules, about 2 MB of
-  JSON and 0.1–0.3 s of the media function's first request, which a GET URL does not need (a test
-  checks each URL equals the one an S3 client presigns). The S3 client (upload forms, deletes,
-  registration), EventBridge and idempotency-record clients are built on first use, from the
-  botocore session PynamoDB already holds, which has botocore's endpoint data loaded.
+- Download URLs (media, course and lesson images) and upload forms are signed by botocore's SigV4
+  signers themselves, with no S3 client: a client loads S3's service model and endpoint rules,
+  about 2 MB of JSON and 0.1–0.3 s of the media function's first request, which a signature does
+  not need (tests check each URL and form equals what an S3 client presigns). The S3 client (an
+  upload sent inline, deletes, registration), EventBridge and idempotency-record clients are built
+  on first use, from the botocore session PynamoDB already holds, which has botocore's endpoint
+  data loaded.
 - The tracking functions do not import the lesson catalogue's services and models (about 0.2 s).
 
 `tests/unit/test_imports.py` fails when importing an HTTP function imports boto3, puremagic or
 pydantic-settings, or builds a request or response model.
 
-What is left: a media upload that starts a new environment still builds the S3 client for its
-POST form (botocore's POST signer could be used the same way). The functions' own code (two small
-files each) is not precompiled: a layer can be built by a Makefile, a function's handler is left
-to SAM's builder. Runs on this machine spread by ±20 % (see min–max); the ratios come from medians
-of interleaved runs.
+What is left: the functions' own code (two small files each) is not precompiled: a layer can be
+built by a Makefile, a function's handler is left to SAM's builder. Runs on this machine spread by
+±20 % (see min–max); the ratios come from medians of interleaved runs.
 
 ## DynamoDB requests and capacity per endpoint
 
