@@ -3,7 +3,6 @@ reports it: each file in events/ is replayed through its real handler over a fre
 world, with every request asked to return its consumed capacity (a botocore hook on PynamoDB's
 client). Results go to bench/results/capacity.json."""
 
-import json
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -13,7 +12,7 @@ from pynamodb.connection.base import Connection
 from local import issuer
 from local.stack import FunctionHost
 from tests.support.api import Api, route_for
-from tests.support.world import EVENT_FILES, seed
+from tests.support.world import EVENT_FILES, event_from_file, seed
 
 CAPACITY_OPERATIONS = {
     "GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query", "Scan",
@@ -56,7 +55,7 @@ def run() -> list[dict[str, Any]]:
     for path in EVENT_FILES:
         api = Api(host=host, key=key, tenant=f"bench-{uuid.uuid4()}", user="bench-admin")
         seed(api)
-        event = json.loads(path.read_text().replace("<token>", api.token()))
+        event = event_from_file(path, token=api.token())
         route, _ = route_for(event["requestContext"]["http"]["method"], event["rawPath"])
         meter.calls.clear()
         response = api.send(route.function, event)

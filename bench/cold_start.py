@@ -19,8 +19,10 @@ from typing import Any
 from bench.stack import BenchStack
 from local import apigw, issuer, template
 from local.template import ROOT
+from tests.support.world import event_from_file
 
 RUNS = 11
+TARGET = 1.25  # × the floor (issue 7)
 FLOOR = "Floor"
 # The first request each function serves: a read that reaches DynamoDB (or its trigger's event).
 FIRST_EVENTS = {
@@ -68,32 +70,27 @@ def event_for(function: str, tenant: str) -> dict[str, Any]:
     if function == FLOOR:
         route = template.Route(FLOOR, "GET", "/floor/{pk}", template._path_pattern("/floor/{pk}"))
         return apigw.http_api_event(route, {"pk": f"T#{tenant}#COURSE#x"}, f"/floor/T%23{tenant}", "", {}, b"")
-    text = (ROOT / "events" / FIRST_EVENTS[function]).read_text()
     token = issuer.mint("admin", tenant, "bench-admin")
-    event: dict[str, Any] = json.loads(text.replace("<token>", token).replace("<tenant>", tenant))
-    return event
+    return event_from_file(ROOT / "events" / FIRST_EVENTS[function], token=token, tenant=tenant)
 
 
 def module_of(function: str) -> str:
     return "bench.floor" if function == FLOOR else template.functions()[function].module
 
 
-def probe(function: str, event: str, environment: dict[str, str]) -> dict[str, Any]:
+def in_fresh_interpreter(script: str, function: str, environment: dict[str, str], *arguments: str) -> Any:
+    """What `script` prints last (JSON), run with the function's handler module as its first argument."""
     completed = subprocess.run(  # noqa: S603 - our own probe on our own modules
-        [sys.executable, "-c", PROBE, module_of(function), event],
+        [sys.executable, "-c", script, module_of(function), *arguments],
         capture_output=True, text=True, check=True, cwd=ROOT, env=environment, timeout=120,
     )  # fmt: skip
-    result: dict[str, Any] = json.loads(completed.stdout.strip().splitlines()[-1])
-    return result
+    return json.loads(completed.stdout.strip().splitlines()[-1])
 
 
 def compile_ms(function: str, environment: dict[str, str]) -> float:
     """How long compiling the function's loaded modules (the layers', not the standard library's) takes."""
-    listed = subprocess.run(  # noqa: S603 - our own probe on our own modules
-        [sys.executable, "-c", LOADED_SOURCES, module_of(function)],
-        capture_output=True, text=True, check=True, cwd=ROOT, env=environment, timeout=120,
-    )  # fmt: skip
-    sources = [Path(path) for path in json.loads(listed.stdout) if not path.startswith(STANDARD_LIBRARY + os.sep)]
+    loaded: list[str] = in_fresh_interpreter(LOADED_SOURCES, function, environment)
+    sources = [Path(path) for path in loaded if not path.startswith(STANDARD_LIBRARY + os.sep)]
     started = time.perf_counter()
     for source in sources:
         compile(source.read_bytes(), str(source), "exec")
@@ -124,7 +121,7 @@ def run(bench: BenchStack, tenant: str) -> list[dict[str, Any]]:
     # Round after round of every function, so that the machine's drift falls on all alike.
     for _ in range(RUNS):
         for function in functions:
-            runs[function].append(probe(function, events[function], environment))
+            runs[function].append(in_fresh_interpreter(PROBE, function, environment, events[function]))
     results = [
         {**summary(function, runs[function]), "compile_ms": compile_ms(function, environment)} for function in functions
     ]

@@ -5,16 +5,14 @@ tenant: 100 courses of 10 modules with 20 lessons each (20,000 lesson links), 1,
 enrolled in a course with a course track and attempts. Also the course tree at 10×10, 50×20 and
 200×5 modules × lessons. Results go to bench/results/latency.json and tree.json."""
 
-import json
 import statistics
 import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlencode
 
-from local import apigw, issuer
+from local import issuer
 from local.stack import FunctionHost
 from shared.clock import sortable_now, utc_now
 from shared.repository.base import LmsItem
@@ -25,7 +23,7 @@ from shared.repository.lessons import LessonRepository
 from shared.repository.modules import ModuleRepository
 from shared.repository.tracking import TrackingRepository
 from shared.services.enrollments import course_summary
-from tests.support.api import route_for
+from tests.support.api import Api
 
 COURSES, MODULES, LESSONS_PER_MODULE, LEARNERS, ATTEMPTS = 100, 10, 20, 1_000, 3
 SAMPLES = 60
@@ -121,33 +119,26 @@ class Timing:
 
 
 def percentiles(samples: list[float], prefix: str = "") -> dict[str, float]:
-    ordered = sorted(samples)
-    cut = statistics.quantiles(ordered, n=100, method="inclusive")
+    """Median, p95 and p99 of `samples` (ms), keyed `<prefix>median_ms` and so on."""
+    cut = statistics.quantiles(samples, n=100, method="inclusive")
     return {
-        f"{prefix}median_ms": round(statistics.median(ordered), 2),
+        f"{prefix}median_ms": round(statistics.median(samples), 2),
         f"{prefix}p95_ms": round(cut[94], 2),
         f"{prefix}p99_ms": round(cut[98], 2),
     }
 
 
 class Caller:
-    """Builds API Gateway events for one caller and times the handler alone."""
+    """One caller, with one token minted ahead (minting is not the handler's time): times the handler alone."""
 
     def __init__(self, host: FunctionHost, tenant: str, role: str, user: str) -> None:
-        self.host, self.token = host, issuer.mint(role, tenant, user)
-
-    def event(self, method: str, path: str, query: dict[str, str] | None, body: Any) -> tuple[str, dict[str, Any]]:
-        route, parameters = route_for(method, path)
-        headers = {"authorization": f"Bearer {self.token}"}
-        raw = b""
-        if body is not None:
-            raw, headers["content-type"] = json.dumps(body).encode(), "application/json"
-        return route.function, apigw.http_api_event(route, parameters, path, urlencode(query or {}), headers, raw)
+        self.api = Api(host=host, key=issuer.signing_key(), tenant=tenant, user=user, role=role)
+        self.token = self.api.token()
 
     def time(self, method: str, path: str, query: dict[str, str] | None = None, body: Any = None) -> Timing:
-        function, event = self.event(method, path, query, body)
+        function, event = self.api.event(method, path, json_body=body, query=query, token=self.token)
         started, started_cpu = time.perf_counter(), time.thread_time()
-        response = self.host.invoke(function, event)  # in this thread
+        response = self.api.host.invoke(function, event)  # in this thread
         timing = Timing((time.perf_counter() - started) * 1000, (time.thread_time() - started_cpu) * 1000)
         if response["statusCode"] >= 300:
             raise RuntimeError(f"{method} {path}: {response['statusCode']} {response['body'][:300]}")

@@ -5,7 +5,6 @@ read back and compared with what it sent: no update may be lost. Results go to
 bench/results/load.json."""
 
 import json
-import statistics
 import threading
 import time
 import urllib.error
@@ -14,6 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from bench.latency import percentiles
 from local import issuer, server
 
 USERS = 50
@@ -81,12 +81,6 @@ def journey(client: Client, learner: Learner, course_id: str, lessons: list[str]
         learner.journeys += 1
 
 
-def percentiles(samples: list[float]) -> dict[str, float]:
-    cut = statistics.quantiles(samples, n=100, method="inclusive")
-    return {"requests": len(samples), "median_ms": round(statistics.median(samples), 1),
-            "p95_ms": round(cut[94], 1), "p99_ms": round(cut[98], 1)}  # fmt: skip
-
-
 def run() -> dict[str, Any]:
     api, stop_stack = server.start(0)
     threading.Thread(target=api.serve_forever, daemon=True).start()
@@ -136,8 +130,10 @@ def run() -> dict[str, Any]:
         "errors": errors[:20],
         "error_count": len(errors),
         "lost_updates": lost,
-        "overall": percentiles(everything),
-        "by_kind": {kind: percentiles(samples) for kind, samples in sorted(timings.items())},
+        "overall": {"requests": len(everything), **percentiles(everything)},
+        "by_kind": {
+            kind: {"requests": len(samples), **percentiles(samples)} for kind, samples in sorted(timings.items())
+        },
         "journeys": sum(learner.journeys for learner in learners),
     }
 

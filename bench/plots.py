@@ -9,6 +9,8 @@ import matplotlib
 matplotlib.use("Agg")  # files only: no display on a build machine
 import matplotlib.pyplot as plt
 
+from bench.cold_start import TARGET as COLD_START_TARGET
+from bench.cost import P95_TARGET_MS
 from local.template import ROOT
 
 DOCS = ROOT / "docs"
@@ -34,7 +36,9 @@ def cold_start(results: Path) -> Path:
         ecolor="black",
         capsize=3,
     )
-    axis.axhline(rows[0]["total_ms"] * 1.25, color="#d33", linestyle="--", label="1.25 × floor")
+    axis.axhline(
+        rows[0]["total_ms"] * COLD_START_TARGET, color="#d33", linestyle="--", label=f"{COLD_START_TARGET} × floor"
+    )
     axis.set_ylabel("import + first request (ms, median, min–max)")
     axis.set_title("Cold start per function against the floor")
     axis.legend()
@@ -53,7 +57,7 @@ def latency(results: Path) -> Path:
     axis.set_yticks(list(positions), names, fontsize=8)
     axis.invert_yaxis()
     axis.set_xscale("log")
-    axis.axvline(100, color="#d33", linestyle="--", label="100 ms")
+    axis.axvline(P95_TARGET_MS, color="#d33", linestyle="--", label=f"{P95_TARGET_MS:.0f} ms")
     axis.set_xlabel("warm handler time (ms, log scale)")
     axis.set_title("Warm latency per endpoint (DynamoDB Local)")
     axis.legend(loc="upper right")
@@ -69,7 +73,7 @@ def cost(results: Path) -> Path:
     cost_axis.set_ylabel("Lambda, USD per month")
     latency_axis = cost_axis.twinx()
     latency_axis.plot(labels, [size["worst_p95_ms"] for size in sizes], color="#d33", marker="o", label="worst p95")
-    latency_axis.axhline(100, color="#d33", linestyle="--", linewidth=0.8)
+    latency_axis.axhline(P95_TARGET_MS, color="#d33", linestyle="--", linewidth=0.8)
     latency_axis.set_ylabel("worst p95 of a session's endpoints (ms)")
     cost_axis.set_title("100,000 learners: Lambda cost and p95 by memory size")
     return _save(figure, "performance-cost.png")

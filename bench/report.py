@@ -8,7 +8,7 @@ from local.template import ROOT
 
 RESULTS = ROOT / "bench" / "results"
 DOCUMENT = ROOT / "docs" / "PERFORMANCE.md"
-COLD_START_TARGET = 1.25
+COLD_START_TARGET = cold_start.TARGET
 
 
 def _cold_start_table(rows: list[dict[str, Any]]) -> str:

@@ -177,10 +177,6 @@ class TrackingRepository:
             raise concurrent_change(cancelled, attempt.lesson_track_id, "attempt", "track")  # noqa: B904
 
 
-def _first[T](items: Iterable[LmsItem], kind: type[T]) -> T | None:
-    return first_of(items, kind)
-
-
 def _save(item: CourseTrackItem | LessonAttemptItem, on_condition: type[Exception]) -> None:
     """Save `item` under its version condition; a failed condition raises `on_condition`."""
     try:

@@ -20,7 +20,7 @@ from shared.repository.media import MediaRepository
 from shared.settings import get_settings
 from tests.support import samples
 from tests.support.api import Api, route_for
-from tests.support.world import EVENT_FILES, MEDIA_ID, seed
+from tests.support.world import EVENT_FILES, MEDIA_ID, event_from_file, seed
 
 S3_EVENT_FILES = sorted(path for path in (ROOT / "events").rglob("*.json") if '"aws:s3"' in path.read_text())
 
@@ -34,7 +34,7 @@ def test_there_is_an_event_for_every_route():
 
 @pytest.mark.parametrize("path", EVENT_FILES, ids=lambda path: str(path.relative_to(ROOT)))
 def test_event_file_replays_through_its_handler(api: Api, path: Path) -> None:
-    event = json.loads(path.read_text().replace("<token>", api.token()))
+    event = event_from_file(path, token=api.token())
     seed(api)
     route, _ = route_for(event["requestContext"]["http"]["method"], event["rawPath"])
 

@@ -2,7 +2,6 @@
 published once per completion whatever the stream repeats, and course summaries copied onto
 enrollments."""
 
-import json
 import os
 import uuid
 
@@ -18,6 +17,7 @@ from shared.repository.lessons import COPIES_IN_UPDATE, LessonRepository
 from shared.settings import get_settings
 from tests.support.api import Api
 from tests.support.stream import Stream
+from tests.support.world import event_from_file
 
 
 def completed_course(api: Api) -> tuple[str, Api]:
@@ -119,10 +119,12 @@ def test_copies_past_a_lesson_updates_transaction_are_completed(api: Api, stream
 
 def test_the_stream_event_file_publishes_its_completion_once(api: Api, stream: Stream) -> None:
     """events/stream_projector/course-completed.json, delivered twice as a stream may."""
-    text = (ROOT / "events/stream_projector/course-completed.json").read_text().replace("<tenant>", api.tenant)
+    path = ROOT / "events/stream_projector/course-completed.json"
 
     for _ in range(2):
-        assert api.host.invoke("StreamProjectorFunction", json.loads(text)) == {"batchItemFailures": []}
+        assert api.host.invoke("StreamProjectorFunction", event_from_file(path, tenant=api.tenant)) == {
+            "batchItemFailures": []
+        }
 
     published = stream.published("course.completed")
     assert [(event["detail"]["userId"], event["detail"]["completedAt"]) for event in published] == [

@@ -6,7 +6,7 @@ of template.yaml, and handed to each function's `lambda_handler`."""
 import json
 import uuid
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, TypedDict, Unpack
 from urllib.parse import urlencode
 
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -16,6 +16,18 @@ from local import apigw, issuer, template
 from local.stack import FunctionHost
 
 FormValue = str | tuple[str, bytes, str]  # text, or (file name, bytes, content type)
+
+
+class Request(TypedDict, total=False):
+    """What a request may carry besides its method and path (`Api.call`)."""
+
+    json_body: Any
+    form: dict[str, FormValue] | None
+    body: bytes | None
+    content_type: str | None
+    query: dict[str, str] | None
+    headers: dict[str, str] | None
+    token: str | None  # None: no Authorization header; unset or "": a fresh valid token
 
 
 @dataclass(frozen=True)
@@ -64,34 +76,27 @@ class Api:
     def token(self, **overrides: Any) -> str:
         return issuer.mint(self.role, self.tenant, self.user, key=self.key, **overrides)
 
-    def call(
-        self,
-        method: str,
-        path: str,
-        *,
-        json_body: Any = None,
-        form: dict[str, FormValue] | None = None,
-        body: bytes | None = None,
-        content_type: str | None = None,
-        query: dict[str, str] | None = None,
-        headers: dict[str, str] | None = None,
-        token: str | None = "",
-    ) -> ApiResponse:
+    def call(self, method: str, path: str, **request: Unpack[Request]) -> ApiResponse:
         """One request; `token=None` sends none, the default sends a fresh valid one."""
+        return self.send(*self.event(method, path, **request))
+
+    def event(self, method: str, path: str, **request: Unpack[Request]) -> tuple[str, dict[str, Any]]:
+        """The function that serves a request (as `call` takes it) and API Gateway's event for it."""
+        token, content_type = request.get("token", ""), request.get("content_type")
         sent_headers = {"user-agent": "lms-tests"}
         if token is not None:
             sent_headers["authorization"] = f"Bearer {token or self.token()}"
-        raw = body or b""
-        if json_body is not None:
+        raw = request.get("body") or b""
+        if (json_body := request.get("json_body")) is not None:
             raw, content_type = json.dumps(json_body).encode(), content_type or "application/json"
-        if form is not None:
+        if (form := request.get("form")) is not None:
             raw, content_type = encode_multipart_formdata(form)
         if content_type:
             sent_headers["content-type"] = content_type
-        sent_headers.update(headers or {})
+        sent_headers.update(request.get("headers") or {})
         route, parameters = route_for(method, path)
-        event = apigw.http_api_event(route, parameters, path, urlencode(query or {}), sent_headers, raw)
-        return self.send(route.function, event)
+        query = urlencode(request.get("query") or {})
+        return route.function, apigw.http_api_event(route, parameters, path, query, sent_headers, raw)
 
     def send(self, function: str, event: dict[str, Any]) -> ApiResponse:
         status, headers, raw = apigw.response_parts(self.host.invoke(function, event))

@@ -3,7 +3,10 @@ it: a published course with a module, a lesson placed in that module, a media re
 enrollment of `LEARNER` with their course track and a first attempt at the lesson, and a second
 enrolled learner. The event-file replays and the authorization matrix both start from it."""
 
+import json
 import uuid
+from pathlib import Path
+from typing import Any, cast
 
 from local.template import ROOT
 from shared.clock import sortable_now, utc_now
@@ -18,6 +21,14 @@ from shared.services.enrollments import course_summary
 from tests.support.api import Api
 
 EVENT_FILES = sorted(path for path in (ROOT / "events").rglob("*.json") if "routeKey" in path.read_text())
+TOKEN, TENANT = "<token>", "<tenant>"  # the placeholders event files carry
+
+
+def event_from_file(path: Path, token: str = "", tenant: str = "") -> dict[str, Any]:
+    """An event file with its placeholders filled: a bearer token, a tenant (in stream records)."""
+    return cast(dict[str, Any], json.loads(path.read_text().replace(TOKEN, token).replace(TENANT, tenant)))
+
+
 COURSE_ID = "3fa85f64-5717-4562-b3fc-2c963f66afa6"
 MODULE_ID = "7c9e6679-7425-40de-944b-e07fc1f90ae7"
 LESSON_ID = "9b2d4f1e-2c3a-4b5d-8e6f-1a2b3c4d5e6f"
