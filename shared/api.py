@@ -6,6 +6,7 @@ sent after the caller's token and role have been checked again: refusals come 40
 
 import hashlib
 import json
+import re
 from collections.abc import Callable
 from typing import Annotated, Any
 from uuid import UUID
@@ -27,8 +28,10 @@ from pydantic import BeforeValidator
 
 from shared.auth import Principal, Role, authenticate, require_roles
 from shared.envelope import envelope
-from shared.errors import ApiError, Invalid, NotFound, UnsupportedMediaType
+from shared.errors import ApiError, Forbidden, Invalid, NotFound, UnsupportedMediaType
+from shared.json_input import MAX_BODY_DEPTH, TooDeeplyNested, parse_json
 from shared.observability import logger, metrics
+from shared.schemas.common import REFUSED, RequestModel
 from shared.validation import describe_validation_errors
 
 # Route security, as OpenAPI 3.1 writes role requirements: the roles that may call the route.
@@ -102,12 +105,12 @@ def lambda_handler_for(app: APIGatewayHttpResolver) -> LambdaHandler:
 
 
 def parse_json_body(text: str) -> Any:
-    """`json.loads`, with a body nested too deeply to parse refused as malformed JSON (400), not
-    left to raise RecursionError (500)."""
+    """A request body, by the one JSON parser; nesting beyond any body the API takes is refused
+    as malformed JSON (Powertools answers a JSONDecodeError with its validation error: 400)."""
     try:
-        return json.loads(text)
-    except RecursionError:
-        raise json.JSONDecodeError("the JSON is nested too deeply", text, 0) from None
+        return parse_json(text, MAX_BODY_DEPTH)
+    except TooDeeplyNested as error:
+        raise json.JSONDecodeError(f"the JSON {error}", text, 0) from None
 
 
 def create_app() -> APIGatewayHttpResolver:
@@ -129,15 +132,29 @@ def create_app() -> APIGatewayHttpResolver:
         )
 
     def refuse_after_authorizing(error: ApiError) -> Response[Any]:
-        # A caller without a valid token or the right role learns that, not what is wrong with the body.
+        # A caller without a valid token or the right role learns that, not what is wrong with the
+        # body; nor does a learner sending fields only staff may send.
         try:
-            authorize()
+            principal = authorize()
+            if not principal.is_staff:
+                refuse_staff_fields(_names_in_body(app.current_event) & _staff_fields(app.context.get("_route")))
         except ApiError as refusal:
             return respond(refusal)
         return respond(error)
 
     def authorization_middleware(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response[Any]:
         app.append_context(**{_BODY_PARSED: True, _PRINCIPAL: authorize()})
+        return next_middleware(app)
+
+    def learner_fields_middleware(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response[Any]:
+        # The validated body, as a learner may send it (RequestModel.learner_policy): fields only
+        # staff set are refused, fields whose value is the server's are left out.
+        principal: Principal = app.context[_PRINCIPAL]
+        arguments: dict[str, Any] = app.context.get("_route_args", {})
+        for name, value in arguments.items():
+            if isinstance(value, RequestModel) and not principal.is_staff:
+                refuse_staff_fields(set(value.refused_for_learners()))
+                arguments[name] = value.without_server_set()
         return next_middleware(app)
 
     def idempotency_middleware(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response[Any]:
@@ -163,7 +180,7 @@ def create_app() -> APIGatewayHttpResolver:
         response.body = envelope(_api_id(app.context.get("_route")), response.status_code, result=response.body)
         return response
 
-    app.use([authorization_middleware, idempotency_middleware, envelope_middleware])
+    app.use([authorization_middleware, learner_fields_middleware, idempotency_middleware, envelope_middleware])
 
     @app.exception_handler(ApiError)
     def handle_api_error(error: ApiError) -> Response[Any]:
@@ -205,6 +222,42 @@ def create_app() -> APIGatewayHttpResolver:
     app.exception_handler(Exception)(unexpected)
 
     return app
+
+
+def refuse_staff_fields(names: set[str]) -> None:
+    """Refuse a learner who sent fields only staff set, naming them."""
+    if names:
+        listed = ", ".join(sorted(names))
+        them = "it" if len(names) == 1 else "them"
+        raise Forbidden(f"Learners may not send {listed}; only an instructor or admin sets {them}.")
+
+
+def _staff_fields(route: Route | None) -> set[str]:
+    """The body fields of the route that only staff may send, by contract name."""
+    models = [param.field_info.annotation for param in (route.dependant.body_params if route else [])]
+    return {
+        alias
+        for model in models
+        if isinstance(model, type) and issubclass(model, RequestModel)
+        for alias, policy in model.learner_policy().items()
+        if policy == REFUSED
+    }
+
+
+def _names_in_body(event: Any) -> set[str]:
+    """The top-level field names a JSON or multipart body carries, read leniently: it is only
+    consulted to refuse a learner's staff-only fields before a body's other faults are reported."""
+    try:
+        body = event.decoded_body or ""
+        if (event.headers or {}).get("content-type", "").startswith("multipart/form-data"):
+            return set(_FORM_FIELD_NAME.findall(body))
+        value = parse_json_body(body)
+    except ValueError:  # undecodable bytes, malformed or over-deep JSON
+        return set()
+    return set(value) if isinstance(value, dict) else set()
+
+
+_FORM_FIELD_NAME = re.compile(r'content-disposition:[^\r\n]*?\bname="([^"]*)"', re.IGNORECASE)
 
 
 class _InternalError(ApiError):

@@ -14,11 +14,17 @@ EXPIRY_PARTITION = "ENROLLMENT_EXPIRY"
 
 
 def schedule_expiry(enrollment: EnrollmentItem) -> None:
-    """List the enrollment in ExpiryIndex while the expiry job has something left to do for it:
-    it is active with an end and its expiry has not been announced."""
-    due = enrollment.status in ACTIVE and enrollment.end_time is not None and not enrollment.after_expiry_mail
+    """List the enrollment in ExpiryIndex while it is active with an end: by its status and end
+    alone (the mail flags say which messages the job sends, never whether it expires)."""
+    due = enrollment.status in ACTIVE and enrollment.end_time is not None
     enrollment.gsi4pk = EXPIRY_PARTITION if due else None
     enrollment.gsi4sk = f"{enrollment.end_time}#{enrollment.pk}#{enrollment.sk}" if due else None
+
+
+def not_ended(now: str) -> Condition:
+    """An enrollment without an end, or whose end is still ahead of `now`."""
+    running: Condition = EnrollmentItem.end_time.does_not_exist() | (EnrollmentItem.end_time > now)
+    return running
 
 
 def due_for_expiry(until: str) -> list[EnrollmentItem]:
@@ -41,8 +47,7 @@ class EnrollmentRepository:
         self, course_id: str, user_id: str, enrollment_id: str, sort_key: str, **fields: Any
     ) -> EnrollmentItem:
         return EnrollmentItem(
-            self.keys.course_enrollments(course_id),
-            f"USER#{user_id}",
+            *self.keys.enrollment_of(course_id, user_id),
             enrollment_id=enrollment_id,
             course_id=course_id,
             user_id=user_id,
@@ -96,9 +101,10 @@ class EnrollmentRepository:
                 raise ConcurrentModification(enrollment.enrollment_id) from error
             raise
 
-    def active_in_course(self, course_id: str) -> list[EnrollmentItem]:
-        """The course's active or extended enrollments: one strongly consistent Query."""
-        return self.find(None, course_id, EnrollmentItem.status.is_in(*ACTIVE))
+    def active_in_course(self, course_id: str, now: str) -> list[EnrollmentItem]:
+        """The course's enrollments active at `now` (active or extended, and not ended): one
+        strongly consistent Query."""
+        return self.find(None, course_id, EnrollmentItem.status.is_in(*ACTIVE) & not_ended(now))
 
     def refresh_course(self, course_id: str, summary: dict[str, Any]) -> int:
         """Copy the course's new summary onto each of its enrollments (one Query, then a transaction

@@ -31,6 +31,7 @@ COURSE_LEVEL = "ROOT"  # stands for "no module" in link keys
 TRACK_SK = "#TRACK"
 ATTEMPT_PREFIX = "ATTEMPT#"
 PASSED_PREFIX = "LESSON#"
+USER_PREFIX = "USER#"  # an enrollment's sort key, in its course's enrollments
 
 
 class Keys:
@@ -58,6 +59,10 @@ class Keys:
     def course_enrollments(self, course_id: str) -> str:
         """A course's enrollments, one item per user (the key makes a second one impossible)."""
         return tenant_key(self.tenant_id, "COURSE", course_id, "ENROLLMENTS")
+
+    def enrollment_of(self, course_id: str, user_id: str) -> tuple[str, str]:
+        """The key of the user's enrollment in the course."""
+        return self.course_enrollments(course_id), f"{USER_PREFIX}{user_id}"
 
     def all_enrollments(self) -> str:
         return tenant_key(self.tenant_id, "ENROLLMENTS")

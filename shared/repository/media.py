@@ -1,6 +1,5 @@
 """Media records and their attachments to lessons."""
 
-from collections.abc import Iterable
 from typing import Any
 
 from pynamodb.exceptions import UpdateError
@@ -17,16 +16,11 @@ from shared.repository.base import (
 )
 from shared.repository.items import (
     LESSON_SK,
-    LINK_PREFIX,
     MEDIA_SK,
-    EnrollmentItem,
     FileAssociation,
     Keys,
     LessonItem,
-    LessonLinkItem,
-    LinkPointer,
     MediaItem,
-    link_of,
 )
 
 MAIN_MEDIA_USE = "LESSON#"  # LookupIndex sort key prefix of a lesson having the media as main media
@@ -103,25 +97,6 @@ class MediaRepository:
         media = first_of(found, MediaItem)
         files = [item for item in found if isinstance(item, FileAssociation)]
         return media, files, [item for item in found if isinstance(item, LessonItem)]
-
-    def placements(self, lesson_ids: Iterable[str], user_id: str) -> tuple[list[LessonLinkItem], list[EnrollmentItem]]:
-        """Where the lessons are placed (their links) and the user's enrollments in those courses:
-        a Query of each lesson's link pointers, then one BatchGetItem."""
-        pointers = [
-            item
-            for lesson_id in lesson_ids
-            for item in LmsItem.query(self.keys.lesson(lesson_id), LmsItem.sk.startswith(LINK_PREFIX))
-            if isinstance(item, LinkPointer)
-        ]
-        if not pointers:
-            return [], []
-        links = {(link.pk, link.sk) for link in (link_of(self.keys, pointer) for pointer in pointers)}
-        enrollments = {(self.keys.course_enrollments(pointer.course_id), f"USER#{user_id}") for pointer in pointers}
-        found = list(LmsItem.batch_get([*links, *enrollments]))
-        return (
-            [item for item in found if isinstance(item, LessonLinkItem)],
-            [item for item in found if isinstance(item, EnrollmentItem)],
-        )
 
     def get_attach_targets(self, lesson_id: str, media_id: str) -> tuple[LessonItem | None, MediaItem | None]:
         """The lesson and the media record in one BatchGetItem."""

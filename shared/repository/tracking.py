@@ -29,7 +29,9 @@ from shared.repository.items import (
     Keys,
     LessonAttemptItem,
     LessonLinkItem,
+    LinkPointer,
     PassedLesson,
+    link_of,
 )
 
 PUBLISHED = "published"
@@ -52,10 +54,7 @@ class TrackingRepository:
     def __init__(self, tenant_id: str) -> None:
         self.keys = Keys(tenant_id)
 
-    def _enrollment_key(self, course_id: str, user_id: str) -> tuple[str, str]:
-        return self.keys.course_enrollments(course_id), f"USER#{user_id}"
-
-    def _track_key(self, user_id: str, course_id: str) -> tuple[str, str]:
+    def track_key(self, user_id: str, course_id: str) -> tuple[str, str]:
         return self.keys.course_track(user_id, course_id), TRACK_SK
 
     def _batch_get(self, keys: Iterable[tuple[str, str]]) -> list[LmsItem]:
@@ -65,17 +64,25 @@ class TrackingRepository:
 
     def course_and_enrollment(self, course_id: str, user_id: str) -> tuple[CourseItem | None, EnrollmentItem | None]:
         """The course and the user's enrollment in it: one BatchGetItem."""
-        found = self._batch_get([(self.keys.course(course_id), COURSE_SK), self._enrollment_key(course_id, user_id)])
+        found = self._batch_get([(self.keys.course(course_id), COURSE_SK), self.keys.enrollment_of(course_id, user_id)])
         return first_of(found, CourseItem), first_of(found, EnrollmentItem)
 
     def track_and_course(self, user_id: str, course_id: str) -> tuple[CourseTrackItem | None, CourseItem | None]:
         """The user's track of the course and the course: one BatchGetItem."""
-        found = self._batch_get([self._track_key(user_id, course_id), (self.keys.course(course_id), COURSE_SK)])
+        found = self._batch_get([self.track_key(user_id, course_id), (self.keys.course(course_id), COURSE_SK)])
         return first_of(found, CourseTrackItem), first_of(found, CourseItem)
+
+    def track_course_and_enrollment(
+        self, user_id: str, course_id: str
+    ) -> tuple[CourseTrackItem | None, CourseItem | None, EnrollmentItem | None]:
+        """The user's track of the course, the course and the user's enrollment: one BatchGetItem."""
+        keys = [self.track_key(user_id, course_id), (self.keys.course(course_id), COURSE_SK)]
+        found = self._batch_get([*keys, self.keys.enrollment_of(course_id, user_id)])
+        return first_of(found, CourseTrackItem), first_of(found, CourseItem), first_of(found, EnrollmentItem)
 
     def get_track(self, user_id: str, course_id: str) -> CourseTrackItem | None:
         try:
-            return CourseTrackItem.get(*self._track_key(user_id, course_id), consistent_read=True)
+            return CourseTrackItem.get(*self.track_key(user_id, course_id), consistent_read=True)
         except CourseTrackItem.DoesNotExist:
             return None
 
@@ -91,7 +98,7 @@ class TrackingRepository:
 
     def new_track(self, course_id: str, user_id: str, track_id: str, **fields: Any) -> CourseTrackItem:
         return CourseTrackItem(
-            *self._track_key(user_id, course_id),
+            *self.track_key(user_id, course_id),
             course_track_id=track_id,
             course_id=course_id,
             user_id=user_id,
@@ -129,13 +136,13 @@ class TrackingRepository:
         )
         return first_of(latest, LessonAttemptItem)
 
-    def link_and_enrollment(
-        self, course_id: str, module_id: str | None, lesson_id: str, user_id: str
-    ) -> tuple[LessonLinkItem | None, EnrollmentItem | None]:
-        """The lesson's link in the course and the user's enrollment in it: one BatchGetItem."""
-        link_key = (self.keys.course(course_id), self.keys.link_sk(module_id, lesson_id))
-        found = self._batch_get([link_key, self._enrollment_key(course_id, user_id)])
-        return first_of(found, LessonLinkItem), first_of(found, EnrollmentItem)
+    def link(self, pointer: LinkPointer) -> LessonLinkItem | None:
+        """The link a pointer of the lesson's stands for: one GetItem."""
+        key = link_of(self.keys, pointer)
+        try:
+            return LessonLinkItem.get(key.pk, key.sk, consistent_read=True)
+        except LessonLinkItem.DoesNotExist:
+            return None
 
     def new_attempt(self, lesson_id: str, user_id: str, number: int, **fields: Any) -> LessonAttemptItem:
         return LessonAttemptItem(

@@ -6,7 +6,7 @@ and nothing looser: a form's "false" is False, "yes" is an error.
 
 import json
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Self, cast
 from urllib.parse import urlsplit
 
 from aws_lambda_powertools.event_handler.openapi.params import UploadFile
@@ -14,9 +14,19 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 from pydantic.alias_generators import to_camel
 
 from shared.clock import TIMESTAMP_FORMAT
+from shared.json_input import check_depth, parse_json
 
 MAX_PARAMS_BYTES = 16 * 1024
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+
+
+# What a learner may do with a field of a body they may send (staff send every field as they
+# like). Written on the field, so the OpenAPI document shows it as the property's `x-learner`.
+LEARNER_POLICY = "x-learner"
+REFUSED = "refused"  # only staff set it: a learner sending it is refused (403 naming it)
+SERVER_SET = "server-set"  # a learner may send it, but the server's value is used (its clock)
+StaffOnly = Field(json_schema_extra={LEARNER_POLICY: REFUSED})
+ServerSetForLearners = Field(json_schema_extra={LEARNER_POLICY: SERVER_SET})
 
 
 class RequestModel(BaseModel):
@@ -30,6 +40,34 @@ class RequestModel(BaseModel):
         frozen=True,
         defer_build=True,  # built on first use: a cold start builds only its own route's models
     )
+
+    @classmethod
+    def learner_policy(cls) -> dict[str, str]:
+        """The fields a learner may not send as they like, by contract name: REFUSED or SERVER_SET."""
+        policy = {}
+        for name, field in cls.model_fields.items():
+            extra = field.json_schema_extra
+            if isinstance(extra, dict) and isinstance(extra.get(LEARNER_POLICY), str):
+                policy[field.alias or name] = str(extra[LEARNER_POLICY])
+        return policy
+
+    def fields_sent(self) -> dict[str, str]:
+        """The fields the request carried: contract name -> attribute name."""
+        fields = type(self).model_fields
+        return {fields[name].alias or name: name for name in self.model_fields_set}
+
+    def refused_for_learners(self) -> list[str]:
+        """The fields sent that only staff may send, by contract name."""
+        policy = self.learner_policy()
+        return sorted(alias for alias in self.fields_sent() if policy.get(alias) == REFUSED)
+
+    def without_server_set(self) -> Self:
+        """The body without the fields whose value is the server's when a learner calls."""
+        policy = self.learner_policy()
+        kept = {
+            name: getattr(self, name) for alias, name in self.fields_sent().items() if policy.get(alias) != SERVER_SET
+        }
+        return cast(Self, self.model_construct(_fields_set=set(kept), **kept))  # the plugin types it as the base
 
 
 class ResponseModel(BaseModel):
@@ -71,18 +109,25 @@ def _parse_timestamp(value: Any) -> str:
     return moment.astimezone(UTC).strftime(TIMESTAMP_FORMAT)
 
 
+def json_text(value: Any, example: str = '{"key": "value"}') -> Any:
+    """A field's JSON sent as text (as a form sends it) parsed by the one JSON parser; any other
+    value as it is. Over-deep nesting is refused here, before anything walks the value."""
+    if not isinstance(value, str):
+        return value
+    try:
+        return parse_json(value)
+    except json.JSONDecodeError:
+        raise ValueError(f"must be a JSON object, such as {example}") from None
+
+
 def _json_object(value: Any) -> dict[str, Any]:
-    if isinstance(value, str):
-        try:
-            value = json.loads(value)
-        except json.JSONDecodeError:
-            raise ValueError('must be a JSON object, such as {"key": "value"}') from None
-    return _check_json_object(value)
+    return _check_json_object(json_text(value))
 
 
 def _check_json_object(value: Any) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise ValueError('must be a JSON object, such as {"key": "value"}')
+    check_depth(value)
     if len(json.dumps(value, separators=(",", ":")).encode()) > MAX_PARAMS_BYTES:
         raise ValueError(f"must be at most {MAX_PARAMS_BYTES // 1024} KB of JSON")
     return value
@@ -92,7 +137,7 @@ def _text_or_json_object(value: Any) -> Any:
     # Free text stays text; text holding a JSON object (as a form sends it) becomes the object.
     if isinstance(value, str) and value.lstrip().startswith("{"):
         try:
-            decoded = json.loads(value)
+            decoded = parse_json(value)
         except json.JSONDecodeError:
             return value
         return decoded if isinstance(decoded, dict) else value

@@ -1,24 +1,34 @@
 """Request and response bodies of the Enrollment group."""
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from pydantic import Field, model_validator
 
-from shared.schemas.common import FormBool, Identifier, JsonObject, RequestModel, ResponseModel, Timestamp, reject_nulls
+from shared.schemas.common import (
+    FormBool,
+    Identifier,
+    JsonObject,
+    RequestModel,
+    ResponseModel,
+    StaffOnly,
+    Timestamp,
+    reject_nulls,
+)
 
 EnrollmentStatus = Literal["pending", "active", "extended", "completed", "expired", "cancelled"]
 
 
 class EnrollmentCreate(RequestModel):
-    """`POST /api/enrollments`."""
+    """`POST /api/enrollments`. A learner enrolling themselves sends `courseId` and `userId` only:
+    the terms are staff's to set."""
 
     course_id: UUID
     user_id: Identifier
-    unlimited_plan: FormBool = False
-    before_expiry_mail: FormBool = False
-    after_expiry_mail: FormBool = False
-    params: JsonObject | None = None
+    unlimited_plan: Annotated[FormBool, StaffOnly] = False
+    before_expiry_mail: Annotated[FormBool, StaffOnly] = False
+    after_expiry_mail: Annotated[FormBool, StaffOnly] = False
+    params: Annotated[JsonObject | None, StaffOnly] = None
 
 
 class EnrollmentUpdate(RequestModel):

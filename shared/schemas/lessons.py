@@ -1,6 +1,5 @@
 """Request and response bodies of the Lessons group, and the lesson entries of lists and trees."""
 
-import json
 from typing import Annotated, Any, Literal, Self
 from uuid import UUID
 
@@ -19,6 +18,7 @@ from shared.schemas.common import (
     Timestamp,
     Title,
     check_date_order,
+    json_text,
     reject_nulls,
 )
 from shared.schemas.media import AttachmentOut
@@ -34,13 +34,8 @@ def _grade(value: Any) -> Any:
     return _GRADE_SHORT_FORMS.get(value, value) if isinstance(value, str) else value
 
 
-def _json_text(value: Any) -> Any:
-    if isinstance(value, str):  # a form sends JSON as text
-        try:
-            return json.loads(value)
-        except json.JSONDecodeError:
-            raise ValueError('must be a JSON object such as {"format": "video", "source": "https://…"}') from None
-    return value
+def _media_content_text(value: Any) -> Any:
+    return json_text(value, example='{"format": "video", "source": "https://…"}')
 
 
 AttemptsGrade = Annotated[AttemptsGradeName, BeforeValidator(_grade)]
@@ -61,7 +56,7 @@ class MediaContent(RequestModel):
     params: JsonObject | None = None
 
 
-MediaContentIn = Annotated[MediaContent, BeforeValidator(_json_text)]
+MediaContentIn = Annotated[MediaContent, BeforeValidator(_media_content_text)]
 
 
 def check_marks(total: float | None, passing: float | None) -> None:

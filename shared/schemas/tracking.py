@@ -7,7 +7,15 @@ from uuid import UUID
 
 from pydantic import Field, model_validator
 
-from shared.schemas.common import Identifier, RequestModel, ResponseModel, Timestamp, reject_nulls
+from shared.schemas.common import (
+    Identifier,
+    RequestModel,
+    ResponseModel,
+    ServerSetForLearners,
+    StaffOnly,
+    Timestamp,
+    reject_nulls,
+)
 
 CourseTrackStatus = Literal["incomplete", "in_progress", "completed"]
 LessonTrackStatus = Literal["started", "in_progress", "incomplete", "submitted", "completed"]
@@ -24,15 +32,15 @@ class CourseTrackStart(RequestModel):
     """`POST /api/courses/{courseId}/tracking`."""
 
     user_id: Identifier | None = None
-    start_datetime: Timestamp | None = None
+    start_datetime: Annotated[Timestamp | None, ServerSetForLearners] = None
 
 
 class CourseTrackUpdate(RequestModel):
     """`PUT /api/courses/{courseId}/tracking`: fields left out stay as they are."""
 
     user_id: Identifier | None = None
-    completed_lessons: Count | None = None
-    status: CourseTrackStatus | None = None
+    completed_lessons: Annotated[Count | None, StaffOnly] = None
+    status: CourseTrackStatus | None = None  # a learner's only move is to in_progress
     last_accessed_date: Timestamp | None = None
 
     @model_validator(mode="before")
@@ -42,12 +50,13 @@ class CourseTrackUpdate(RequestModel):
 
 
 class CourseTrackComplete(RequestModel):
-    """`PUT /api/courses/{courseId}/tracking/complete`."""
+    """`PUT /api/courses/{courseId}/tracking/complete`. When a learner completes, the count is
+    what they passed and the dates are the server's clock (the contract's body carries them)."""
 
     user_id: Identifier | None = None
-    end_datetime: Timestamp | None = None
-    completed_lessons: Count | None = None
-    cert_gen_date: Timestamp | None = None
+    end_datetime: Annotated[Timestamp | None, ServerSetForLearners] = None
+    completed_lessons: Annotated[Count | None, ServerSetForLearners] = None
+    cert_gen_date: Annotated[Timestamp | None, ServerSetForLearners] = None
 
 
 class CourseTrackOut(ResponseModel):
@@ -85,7 +94,7 @@ class LessonTrackStart(RequestModel):
     user_id: Identifier | None = None
     attempt: AttemptNumber | None = None
     course_id: UUID | None = None
-    start_datetime: Timestamp | None = None
+    start_datetime: Annotated[Timestamp | None, ServerSetForLearners] = None
     total_content: Amount = 0
     current_position: Amount = 0
 
@@ -112,7 +121,7 @@ class LessonTrackComplete(RequestModel):
 
     user_id: Identifier | None = None
     attempt: AttemptNumber | None = None
-    end_datetime: Timestamp | None = None
+    end_datetime: Annotated[Timestamp | None, ServerSetForLearners] = None
     score: Marks = 0
     current_position: Amount | None = None
     total_content: Amount | None = None

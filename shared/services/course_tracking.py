@@ -1,6 +1,7 @@
-"""Course tracking (BEHAVIOUR.md: Course tracking): one track per user and course, started under
-an active enrollment, advanced by passed lessons, completed by the learner only when every
-counted lesson is done (staff may always complete or correct it)."""
+"""Course tracking (BEHAVIOUR.md: Course tracking): one track per user and course, advanced by
+passed lessons, completed by the learner only when every counted lesson is done (staff may always
+complete or correct it). Every learner's write needs access to the course (services/access.py):
+an active enrollment, or a free course; staff act for learners without it."""
 
 import uuid
 from collections.abc import Callable
@@ -9,8 +10,7 @@ from shared.auth import Principal
 from shared.clock import utc_now
 from shared.errors import Conflict, Forbidden, Invalid, NotFound
 from shared.observability import count
-from shared.repository.enrollments import ACTIVE
-from shared.repository.items import CourseTrackItem, EnrollmentItem
+from shared.repository.items import CourseTrackItem
 from shared.repository.tracking import AlreadyExists, TrackingRepository
 from shared.schemas.tracking import (
     CourseTrackComplete,
@@ -20,9 +20,10 @@ from shared.schemas.tracking import (
     CourseTrackUpdate,
     TrackedCourse,
 )
+from shared.services.access import require_course_open
 from shared.services.changes import with_retries
 from shared.services.grading import COMPLETED, course_progress
-from shared.services.visibility import PUBLISHED, course_not_found
+from shared.services.visibility import course_not_found
 
 INCOMPLETE, IN_PROGRESS = "incomplete", "in_progress"
 
@@ -35,11 +36,6 @@ def tracked_user(caller: Principal, user_id: str | None) -> str:
     if not caller.is_staff:
         raise Forbidden("Learners may track only their own progress; leave userId out or send your own.")
     return user_id
-
-
-def require_enrollment(enrollment: EnrollmentItem | None, user_id: str, course_id: str) -> None:
-    if enrollment is None or enrollment.status not in ACTIVE:
-        raise Forbidden(f"User {user_id} has no active enrollment in course {course_id}; enroll first.")
 
 
 def track_not_found(user_id: str, course_id: str) -> NotFound:
@@ -96,16 +92,17 @@ def roll_up(track: CourseTrackItem, lesson_id: str, counted: Callable[[], set[st
 
 
 def start_course_tracking(caller: Principal, course_id: str, data: CourseTrackStart) -> CourseTrackOut:
-    """One track per user and course, under an active enrollment; lessons already passed count."""
+    """One track per user and course; lessons already passed count."""
     user_id = tracked_user(caller, data.user_id)
     repository = TrackingRepository(caller.tenant_id)
     course, enrollment = repository.course_and_enrollment(course_id, user_id)
-    if course is None or (not caller.is_staff and course.status != PUBLISHED):
-        raise course_not_found(course_id)
-    require_enrollment(enrollment, user_id, course_id)
-    counted = repository.counted_lessons(course_id)
     now = utc_now()
-    start = data.start_datetime or now
+    if not caller.is_staff:
+        require_course_open(user_id, course_id, course, enrollment, now)
+    elif course is None:
+        raise course_not_found(course_id)
+    counted = repository.counted_lessons(course_id)
+    start = data.start_datetime or now  # a learner's is left out: the server's clock
     track = repository.new_track(
         course_id,
         user_id,
@@ -131,16 +128,12 @@ def update_course_tracking(caller: Principal, course_id: str, data: CourseTrackU
     """A learner may touch `lastAccessedDate` and move the track to `in_progress`; staff may also
     correct `completedLessons` and `status`."""
     user_id = tracked_user(caller, data.user_id)
-    if not caller.is_staff and data.completed_lessons is not None:
-        raise Forbidden("Only an instructor or admin may correct completedLessons.")
     if not caller.is_staff and data.status not in (None, IN_PROGRESS):
         raise Forbidden("Learners may only move a course to in_progress; complete it with PUT .../tracking/complete.")
     repository = TrackingRepository(caller.tenant_id)
 
     def attempt() -> CourseTrackOut:
-        track = repository.get_track(user_id, course_id)
-        if track is None:
-            raise track_not_found(user_id, course_id)
+        track = _track_to_change(caller, repository, user_id, course_id)
         if not caller.is_staff and data.status and track.status == COMPLETED:
             raise Conflict(f"Course {course_id} is already completed for user {user_id}.")
         counted = repository.counted_lessons(course_id)
@@ -164,15 +157,13 @@ def update_course_tracking(caller: Principal, course_id: str, data: CourseTrackU
 
 def complete_course_tracking(caller: Principal, course_id: str, data: CourseTrackComplete) -> CourseTrackOut:
     """A learner completes a course only once every counted lesson is done (409 with how many
-    remain); staff always, crediting the rest unless they say how many were done. Completing a
-    completed track changes nothing."""
+    remain, or when none counts); staff always, crediting the rest unless they say how many were
+    done, at the dates they give. Completing a completed track changes nothing."""
     user_id = tracked_user(caller, data.user_id)
     repository = TrackingRepository(caller.tenant_id)
 
     def attempt() -> CourseTrackOut:
-        track = repository.get_track(user_id, course_id)
-        if track is None:
-            raise track_not_found(user_id, course_id)
+        track = _track_to_change(caller, repository, user_id, course_id)
         if track.status == COMPLETED:
             return CourseTrackOut.model_validate(track)
         counted = repository.counted_lessons(course_id)
@@ -180,18 +171,35 @@ def complete_course_tracking(caller: Principal, course_id: str, data: CourseTrac
         if caller.is_staff:
             done = data.completed_lessons if data.completed_lessons is not None else track.no_of_lessons
             correct_completed(track, counted, done)
+        elif track.no_of_lessons == 0:
+            raise Conflict(f"Course {course_id} has no lessons to complete; an instructor completes it for you.")
         elif track.completed_lessons < track.no_of_lessons:
             remaining = track.no_of_lessons - track.completed_lessons
             raise Conflict(
                 f"{remaining} of {track.no_of_lessons} lessons remain to be completed before course {course_id} is."
             )
         now = utc_now()
-        complete(track, data.end_datetime or now, data.cert_gen_date)
+        end = data.end_datetime or now  # a learner's dates are left out: the server's clock
+        if end < track.start_datetime:
+            raise Invalid(f"endDatetime must not be before the track's startDatetime ({track.start_datetime}).")
+        complete(track, end, data.cert_gen_date)
         track.updated_by, track.updated_at = caller.user_id, now
         repository.save_track(track)
         return CourseTrackOut.model_validate(track)
 
     return with_retries(attempt, "course tracking")
+
+
+def _track_to_change(
+    caller: Principal, repository: TrackingRepository, user_id: str, course_id: str
+) -> CourseTrackItem:
+    """The track a write is about: a learner's only while they have access to the course."""
+    track, course, enrollment = repository.track_course_and_enrollment(user_id, course_id)
+    if not caller.is_staff:
+        require_course_open(user_id, course_id, course, enrollment, utc_now())
+    if track is None:
+        raise track_not_found(user_id, course_id)
+    return track
 
 
 def get_course_tracking(caller: Principal, course_id: str, user_id: str | None) -> CourseTrackDetails:

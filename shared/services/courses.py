@@ -179,7 +179,7 @@ def delete_course(caller: Principal, course_id: str, force: bool = False) -> Mes
         course = first_of(items, CourseItem)
         if course is None:
             raise course_not_found(course_id)
-        active = enrollments.active_in_course(course_id)
+        active = enrollments.active_in_course(course_id, utc_now())
         if active and not force:
             raise Conflict(
                 f"Course {course_id} has {len(active)} active enrollment{'s' if len(active) > 1 else ''}; "

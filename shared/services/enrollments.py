@@ -12,7 +12,7 @@ from shared.errors import Conflict, Forbidden, NotFound
 from shared.observability import count
 from shared.pagination import paginate
 from shared.repository.courses import CourseRepository
-from shared.repository.enrollments import AlreadyEnrolled, EnrollmentRepository
+from shared.repository.enrollments import ACTIVE, AlreadyEnrolled, EnrollmentRepository, not_ended
 from shared.repository.items import CourseItem, EnrollmentItem
 from shared.schemas.common import MessageResult
 from shared.schemas.enrollments import (
@@ -23,6 +23,7 @@ from shared.schemas.enrollments import (
     EnrollmentSummary,
     EnrollmentUpdate,
 )
+from shared.services.access import EXPIRED, effective_status
 from shared.services.changes import apply_changes, with_retries
 from shared.services.visibility import PUBLISHED, course_not_found
 
@@ -79,7 +80,30 @@ def enroll(caller: Principal, data: EnrollmentCreate) -> EnrollmentOut:
     except AlreadyEnrolled:
         raise Conflict(f"User {data.user_id} is already enrolled in course {course_id}.") from None
     count("Enrolled")
-    return EnrollmentOut.model_validate(enrollment)
+    return enrollment_out(enrollment)
+
+
+def enrollment_out(enrollment: EnrollmentItem) -> EnrollmentOut:
+    """The enrollment as it stands now: `expired` once its end has come, whether or not the
+    hourly job has marked it yet."""
+    return EnrollmentOut.model_validate(enrollment).model_copy(
+        update={"status": effective_status(enrollment, utc_now())}
+    )
+
+
+def _status_condition(status: EnrollmentStatus | None, now: str) -> Condition:
+    """Enrollments in `status` as they stand now (an active one past its end is expired), or all
+    but cancelled ones."""
+    status_is: Condition = EnrollmentItem.status == status
+    ended: Condition = EnrollmentItem.status.is_in(*ACTIVE) & (EnrollmentItem.end_time <= now)
+    if status is None:
+        return EnrollmentItem.status != CANCELLED
+    matching = status_is
+    if status in ACTIVE:
+        matching = status_is & not_ended(now)
+    elif status == EXPIRED:
+        matching = status_is | ended
+    return matching
 
 
 def list_enrollments(
@@ -95,14 +119,17 @@ def list_enrollments(
         if user_id not in (None, caller.user_id):
             raise Forbidden("Learners may list only their own enrollments.")
         user_id = caller.user_id
-    condition: Condition = EnrollmentItem.status == status if status else EnrollmentItem.status != CANCELLED
+    now = utc_now()
+    condition = _status_condition(status, now)
     if course_id and user_id:  # the user's enrollments are read; the course narrows them
         condition &= EnrollmentItem.course_id == course_id
     found = EnrollmentRepository(caller.tenant_id).find(user_id, course_id, condition)
     found.sort(key=lambda enrollment: enrollment.gsi1sk or "", reverse=True)  # enrolled, to the microsecond
-    return EnrollmentList(
-        count=len(found), enrollments=[EnrollmentSummary.model_validate(e) for e in paginate(found, page, limit)]
-    )
+    summaries = [
+        EnrollmentSummary.model_validate(enrollment).model_copy(update={"status": effective_status(enrollment, now)})
+        for enrollment in paginate(found, page, limit)
+    ]
+    return EnrollmentList(count=len(found), enrollments=summaries)
 
 
 def _readable(caller: Principal, enrollment_id: str) -> EnrollmentItem:
@@ -115,7 +142,7 @@ def _readable(caller: Principal, enrollment_id: str) -> EnrollmentItem:
 
 
 def get_enrollment(caller: Principal, enrollment_id: str) -> EnrollmentOut:
-    return EnrollmentOut.model_validate(_readable(caller, enrollment_id))
+    return enrollment_out(_readable(caller, enrollment_id))
 
 
 def update_enrollment(caller: Principal, enrollment_id: str, changes: EnrollmentUpdate) -> EnrollmentOut:
@@ -129,7 +156,7 @@ def update_enrollment(caller: Principal, enrollment_id: str, changes: Enrollment
         enrollment = _readable(caller, enrollment_id)
         apply_changes(enrollment, sent, caller, lambda _: None)
         repository.save(enrollment)
-        return EnrollmentOut.model_validate(enrollment)
+        return enrollment_out(enrollment)
 
     return with_retries(attempt, "enrollment")
 

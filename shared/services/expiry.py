@@ -1,6 +1,8 @@
 """Enrollment expiry (BEHAVIOUR.md: Enrollments), run on a schedule: `enrollment.expiring` a few
-days before an enrollment's end, then `enrollment.expired` once it has passed, each published
-once, with the enrollment marked (`beforeExpiryMail`, `afterExpiryMail`, status `expired`)."""
+days before an enrollment's end, then status `expired` once it has passed, with
+`enrollment.expired`. Each message is published once: its flag (`beforeExpiryMail`,
+`afterExpiryMail`) records that it went out, and a flag already set means it is not sent again;
+the flags never decide whether an enrollment expires."""
 
 from datetime import datetime, timedelta
 
@@ -27,14 +29,15 @@ def expire_enrollments(now: datetime, notice: timedelta, context: LambdaContext 
     for enrollment in due_for_expiry((now + notice).strftime(TIMESTAMP_FORMAT)):
         end = enrollment.end_time or ""
         if end <= moment:
-            what = EXPIRED
+            what, announce = EXPIRED, not enrollment.after_expiry_mail
             enrollment.status, enrollment.after_expiry_mail = "expired", True
         elif not enrollment.before_expiry_mail:
-            what = EXPIRING
+            what, announce = EXPIRING, True
             enrollment.before_expiry_mail = True
         else:
             continue
-        publish_once(f"{what}#{enrollment.pk}#{end}", what, _detail(enrollment), context)
+        if announce:
+            publish_once(f"{what}#{enrollment.pk}#{end}", what, _detail(enrollment), context)
         enrollment.updated_by, enrollment.updated_at = JOB, moment
         try:
             EnrollmentRepository(enrollment.tenant_id).save(enrollment)

@@ -10,9 +10,10 @@ from shared.auth import Principal
 from shared.clock import utc_now
 from shared.errors import Conflict, Invalid, NotFound
 from shared.observability import count
-from shared.repository.base import ConcurrentModification
-from shared.repository.items import CourseTrackItem, LessonAttemptItem, LessonItem, LessonLinkItem, LinkPointer
+from shared.repository.base import ConcurrentModification, LmsItem, first_of
+from shared.repository.items import CourseTrackItem, Keys, LessonAttemptItem, LessonItem, LessonLinkItem, LinkPointer
 from shared.repository.lessons import SUMMARY_DESCRIPTION_LENGTH, LessonRepository
+from shared.repository.placements import Key, Placement, link_pointers, read_placements
 from shared.repository.tracking import AlreadyExists, TrackingRepository
 from shared.schemas.tracking import (
     AttemptSummary,
@@ -24,8 +25,9 @@ from shared.schemas.tracking import (
     LessonTrackUpdate,
     TrackedLesson,
 )
+from shared.services.access import course_open, open_placement
 from shared.services.changes import apply_changes, dates_in_order, with_retries
-from shared.services.course_tracking import require_enrollment, roll_up, tracked_user
+from shared.services.course_tracking import roll_up, tracked_user
 from shared.services.grading import (
     COMPLETED,
     attempt_number,
@@ -68,19 +70,29 @@ class Rules:
         )
 
 
-def course_context(lesson_id: str, pointers: Sequence[LinkPointer], named: str | None) -> tuple[str | None, str | None]:
-    """The course an attempt counts for, with the module its link is in: the one named, or the
-    lesson's only course; none when the lesson is in several and none is named."""
+def course_context(
+    lesson_id: str, pointers: Sequence[LinkPointer], named: str | None
+) -> tuple[str | None, list[LinkPointer]]:
+    """The course an attempt counts for (the one named, or the lesson's only course; none when
+    the lesson is in several and none is named), with the lesson's links that may serve it."""
     courses = {pointer.course_id for pointer in pointers}
     if named is None and len(courses) != 1:
-        return None, None
+        return None, list(pointers)
     course_id = named or next(iter(courses))
     if course_id not in courses:
         raise Invalid(
             f"Lesson {lesson_id} is not in course {course_id}; name one of its courses or leave courseId out."
         )
-    link = min((pointer for pointer in pointers if pointer.course_id == course_id), key=lambda pointer: pointer.sk)
-    return course_id, link.module_id
+    return course_id, [pointer for pointer in pointers if pointer.course_id == course_id]
+
+
+def learner_access(
+    caller: Principal, user_id: str, lesson_id: str, pointers: Sequence[LinkPointer], also: Sequence[Key] = ()
+) -> tuple[Placement, list[LmsItem]]:
+    """The placement through which a learner may use the lesson (404 when none shows it to them,
+    403 saying why when none is open), and the items of `also` read with it."""
+    placements, extra = read_placements(Keys(caller.tenant_id), pointers, user_id, also)
+    return open_placement(user_id, lesson_id, placements, utc_now()), extra
 
 
 def _not_started(user_id: str, lesson_id: str, number: int | None) -> NotFound:
@@ -99,22 +111,23 @@ def _check_attempt(attempt: LessonAttemptItem) -> None:
 
 
 def start_lesson_tracking(caller: Principal, lesson_id: str, data: LessonTrackStart) -> tuple[LessonTrackOut, bool]:
-    """A new attempt (and True), or with `resume` the unfinished one (and False). In a course,
-    the user needs an active enrollment there unless the lesson is free."""
+    """A new attempt (and True), or with `resume` the unfinished one (and False). A learner needs
+    the lesson open to them (a free lesson, a free course or an active enrollment there); staff
+    take the course's first link of the lesson for its rules."""
     user_id = tracked_user(caller, data.user_id)
     partition = LessonRepository(caller.tenant_id).get_partition(lesson_id)
     lesson = partition.lesson
     if lesson is None or (not caller.is_staff and lesson.status != PUBLISHED):
         raise lesson_not_found(lesson_id)
     repository = TrackingRepository(caller.tenant_id)
-    course_id, module_id = course_context(
-        lesson_id, partition.pointers, str(data.course_id) if data.course_id else None
-    )
+    named = str(data.course_id) if data.course_id else None
+    course_id, pointers = course_context(lesson_id, partition.pointers, named)
     link = None
-    if course_id:
-        link, enrollment = repository.link_and_enrollment(course_id, module_id, lesson_id, user_id)
-        if link is None or not link.free_lesson:
-            require_enrollment(enrollment, user_id, course_id)
+    if not caller.is_staff:
+        placement, _ = learner_access(caller, user_id, lesson_id, pointers)
+        link = placement.link if course_id else None
+    elif course_id:
+        link = repository.link(pointers[0])
     rules = Rules.of(lesson, link)
     if data.current_position > data.total_content:  # checked once the caller may act (403 before 400)
         raise Invalid(f"currentPosition must not be beyond totalContent ({data.total_content}).")
@@ -169,6 +182,8 @@ def update_lesson_tracking(caller: Principal, lesson_id: str, data: LessonTrackU
         item = repository.attempt(user_id, lesson_id, data.attempt)
         if item is None:
             raise _not_started(user_id, lesson_id, data.attempt)
+        if not caller.is_staff:
+            learner_access(caller, user_id, lesson_id, link_pointers(repository.keys, lesson_id, item.course_id))
         if item.status == COMPLETED:
             raise Conflict(f"Attempt {item.attempt} is completed and cannot change; start a new attempt.")
         apply_changes(item, changes, caller, _position_within_content)
@@ -186,16 +201,20 @@ def complete_lesson_tracking(caller: Principal, lesson_id: str, data: LessonTrac
     repository = TrackingRepository(caller.tenant_id)
     changes = data.model_dump(exclude_unset=True, exclude={"user_id", "attempt"})
 
-    def advanced_track(item: LessonAttemptItem, at: str) -> CourseTrackItem | None:
-        """The user's track of the attempt's course with the lesson counted, or None when there is
-        no track or nothing to count."""
+    def track_to_advance(item: LessonAttemptItem) -> tuple[CourseTrackItem | None, bool]:
+        """The user's track of the attempt's course (if any), and whether the lesson may count on
+        it: for a learner only with access to the course itself (a free lesson opens the lesson,
+        not the course), checked in the same read."""
         course_id = item.course_id
-        track = repository.get_track(user_id, course_id) if course_id else None
-        if track is None or not roll_up(
-            track, lesson_id, lambda: repository.counted_lessons(course_id), at, caller.user_id
-        ):
-            return None
-        return track
+        if caller.is_staff:
+            return (repository.get_track(user_id, course_id) if course_id else None), True
+        also = [repository.track_key(user_id, course_id)] if course_id else []
+        pointers = link_pointers(repository.keys, lesson_id, course_id)
+        placement, extra = learner_access(caller, user_id, lesson_id, pointers, also)
+        course = placement.course
+        return first_of(extra, CourseTrackItem), course is not None and course_open(
+            course, placement.enrollment, utc_now()
+        )
 
     def attempt() -> LessonTrackOut:
         attempts = repository.attempts(user_id, lesson_id)
@@ -203,6 +222,7 @@ def complete_lesson_tracking(caller: Principal, lesson_id: str, data: LessonTrac
         item = next((each for each in attempts if each.attempt == number), None)
         if item is None:
             raise _not_started(user_id, lesson_id, data.attempt)
+        track, may_count = track_to_advance(item)
         if item.status == COMPLETED:
             return LessonTrackOut.model_validate(item)
         total_marks, passing_marks = item.lesson["total_marks"], item.lesson["passing_marks"]
@@ -211,7 +231,13 @@ def complete_lesson_tracking(caller: Principal, lesson_id: str, data: LessonTrac
         now = utc_now()
         apply_changes(item, {"end_datetime": now, **changes, "status": COMPLETED}, caller, _check_attempt)
         passed = passes(graded_score(attempts, item.attempts_grade), passing_marks)
-        repository.complete_attempt(item, passed, advanced_track(item, now) if passed else None)
+        counted = passed and may_count and track is not None
+        advanced = (
+            counted
+            and track is not None
+            and roll_up(track, lesson_id, lambda: repository.counted_lessons(item.course_id or ""), now, caller.user_id)
+        )
+        repository.complete_attempt(item, passed, track if advanced else None)
         count("LessonAttemptCompleted")
         return LessonTrackOut.model_validate(item)
 

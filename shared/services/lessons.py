@@ -13,6 +13,7 @@ from shared.repository.courses import CourseRepository
 from shared.repository.items import LessonItem, LessonLinkItem, ModuleItem
 from shared.repository.lessons import AlreadyLinked, LessonRepository, LinkNotFound, LinkTargetGone, MainMediaMissing
 from shared.repository.modules import ModuleRepository
+from shared.repository.placements import read_placements
 from shared.schemas.common import MessageResult
 from shared.schemas.lessons import (
     LessonCreate,
@@ -26,6 +27,7 @@ from shared.schemas.lessons import (
     check_media_format,
 )
 from shared.schemas.media import AttachmentOut
+from shared.services.access import lesson_shown
 from shared.services.changes import apply_changes, dates_in_order, with_retries
 from shared.services.images import discard_image, new_image, sent_image, with_image_url
 from shared.services.modules import in_order, learner_sees, module_not_found
@@ -54,8 +56,18 @@ def create_lesson(caller: Principal, data: LessonCreate) -> LessonOut:
 
 
 def get_lesson(caller: Principal, lesson_id: str) -> LessonOut:
-    lesson, files = LessonRepository(caller.tenant_id).get_with_files(lesson_id)
-    if lesson is None or (not caller.is_staff and lesson.status != PUBLISHED):
+    """The lesson with its attachments; a learner reads it only through a placement shown to
+    them (a published link of a published course), which a second read checks."""
+    repository = LessonRepository(caller.tenant_id)
+    if caller.is_staff:
+        lesson, files = repository.get_with_files(lesson_id)
+    else:
+        partition = repository.get_partition(lesson_id)
+        lesson, files = partition.lesson, partition.files
+        if lesson is None or lesson.status != PUBLISHED:
+            raise lesson_not_found(lesson_id)
+        lesson_shown(lesson_id, read_placements(repository.keys, partition.pointers, None)[0])
+    if lesson is None:
         raise lesson_not_found(lesson_id)
     attachments = [AttachmentOut.model_validate(attachment) for attachment in files]
     return with_image_url(LessonOut.model_validate(lesson).model_copy(update={"files": attachments}))

@@ -24,13 +24,13 @@ from shared.media_rules import (
     object_key,
 )
 from shared.observability import count
-from shared.repository.enrollments import ACTIVE
 from shared.repository.items import MediaItem
 from shared.repository.media import AlreadyAttached, AttachTargetGone, MediaRepository
+from shared.repository.placements import link_pointers, read_placements
 from shared.schemas.common import MessageResult
 from shared.schemas.media import AttachmentOut, MediaCreate, MediaOut, UploadOut
+from shared.services.access import is_open, shown
 from shared.services.changes import with_retries
-from shared.services.lessons import learner_sees_link
 from shared.services.visibility import lesson_not_found
 
 # A record still pending a day after its upload URL expired is removed by DynamoDB's TTL.
@@ -117,30 +117,37 @@ def _stored(
 
 
 def get_media(caller: Principal, media_id: str) -> MediaOut:
-    """The record, with a short-lived download URL for a stored file: for staff always, for a
-    learner only when a lesson using it is free or in a course they are actively enrolled in."""
+    """The record, with a short-lived download URL for a stored file. Staff read any record. A
+    learner reads one only through a lesson shown to them, without what only staff see, and gets
+    a URL only when such a lesson is open to them (free, or in a course they may use)."""
     repository = MediaRepository(caller.tenant_id)
     if caller.is_staff:
         media = repository.get(media_id)
-        may_download = True
-    else:
-        media, files, lessons = repository.get_with_uses(media_id)
-        lesson_ids = {file.lesson_id for file in files} | {lesson.lesson_id for lesson in lessons}
-        may_download = media is not None and _learner_may_download(caller, repository, lesson_ids)
-    if media is None:
+        if media is None:
+            raise media_not_found(media_id)
+        return _with_download_url(MediaOut.model_validate(media), media)
+    media, files, lessons = repository.get_with_uses(media_id)
+    lesson_ids = {file.lesson_id for file in files} | {lesson.lesson_id for lesson in lessons}
+    pointers = [pointer for lesson_id in sorted(lesson_ids) for pointer in link_pointers(repository.keys, lesson_id)]
+    placements = [
+        placement for placement in read_placements(repository.keys, pointers, caller.user_id)[0] if shown(placement)
+    ]
+    if media is None or not placements:
         raise media_not_found(media_id)
-    out = MediaOut.model_validate(media)
-    if may_download and media.status == "uploaded" and media.path:
-        out = out.model_copy(update={"download_url": storage.download_url(media.path, media.org_filename)})
-    return out
+    out = MediaOut.model_validate(media).model_copy(update=dict.fromkeys(STAFF_ONLY_MEDIA_FIELDS))
+    now = utc_now()
+    return _with_download_url(out, media) if any(is_open(placement, now) for placement in placements) else out
 
 
-def _learner_may_download(caller: Principal, repository: MediaRepository, lesson_ids: set[str]) -> bool:
-    if not lesson_ids:
-        return False
-    links, enrollments = repository.placements(lesson_ids, caller.user_id)
-    enrolled = {enrollment.course_id for enrollment in enrollments if enrollment.status in ACTIVE}
-    return any(learner_sees_link(caller, link) and (link.free_lesson or link.course_id in enrolled) for link in links)
+# What a learner's read of a media record leaves out: its object key, its free-form params and
+# who made and changed it.
+STAFF_ONLY_MEDIA_FIELDS = ("path", "params", "created_by", "updated_by")
+
+
+def _with_download_url(out: MediaOut, media: MediaItem) -> MediaOut:
+    if media.status != "uploaded" or not media.path:
+        return out
+    return out.model_copy(update={"download_url": storage.download_url(media.path, media.org_filename)})
 
 
 def delete_media(caller: Principal, media_id: str) -> MessageResult:

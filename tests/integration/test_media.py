@@ -207,7 +207,8 @@ def test_media_refusals(api):
 
     assert upload(learner, samples.PNG, "image/png").status == 403
     assert learner.call("DELETE", f"/api/media/{media_id}").status == 403
-    assert learner.call("GET", f"/api/media/{media_id}").result["downloadUrl"] is None
+    unused = learner.call("GET", f"/api/media/{media_id}")  # no lesson shown to learners uses it
+    assert (unused.status, unused.err) == (404, "RESOURCE_NOT_FOUND")
     assert api.call("GET", f"/api/media/{media_id}", token=None).status == 401
     assert stranger.call("GET", f"/api/media/{media_id}").status == 404
     assert stranger.call("DELETE", f"/api/media/{media_id}").status == 404

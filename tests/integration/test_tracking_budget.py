@@ -1,6 +1,7 @@
 """The DynamoDB requests of each tracking endpoint (docs/DATA-MODEL.md), counted on both engines:
 reads are one request; writes read what their rules need, then write once (one transaction for
-a completion and its roll-up)."""
+a completion and its roll-up). A learner's lesson writes also read the lesson's placements (its
+link pointers, then its links, course and module with their enrollment) to check access."""
 
 from shared.repository.metering import RequestCounter
 from tests.support.api import Api
@@ -26,15 +27,17 @@ def test_tracking_requests(api: Api) -> None:
     lesson = f"/api/lessons/{lessons[0]}/tracking"
 
     assert requests_made(learner, "POST", course) == ["BatchGetItem", "Query", "Query", "PutItem"]
-    assert requests_made(learner, "PUT", course, status="in_progress") == ["GetItem", "Query", "PutItem"]
+    # The track, the course and the enrollment (access) in one batch.
+    assert requests_made(learner, "PUT", course, status="in_progress") == ["BatchGetItem", "Query", "PutItem"]
     assert requests_made(learner, "GET", course) == ["BatchGetItem"]
     assert requests_made(learner, "POST", lesson, totalContent=10) == ["Query", "BatchGetItem", "Query", "PutItem"]
-    assert requests_made(learner, "PUT", lesson, currentPosition=5) == ["Query", "PutItem"]
-    assert requests_made(learner, "PUT", lesson, attempt=1, timeSpent=5) == ["GetItem", "PutItem"]
-    # Passing: the attempts, the course track, the course's links, then one transaction.
+    placements = ["Query", "BatchGetItem"]
+    assert requests_made(learner, "PUT", lesson, currentPosition=5) == ["Query", *placements, "PutItem"]
+    assert requests_made(learner, "PUT", lesson, attempt=1, timeSpent=5) == ["GetItem", *placements, "PutItem"]
+    # Passing: the attempts, the placements with the course track, the course's links, one transaction.
     assert requests_made(learner, "PUT", f"{lesson}/complete", score=8) == [
         "Query",
-        "GetItem",
+        *placements,
         "Query",
         "TransactWriteItems",
     ]
@@ -45,6 +48,11 @@ def test_tracking_requests(api: Api) -> None:
     # Failing: nothing to roll up.
     assert requests_made(learner, "PUT", f"/api/lessons/{lessons[1]}/tracking/complete", score=1) == [
         "Query",
+        *placements,
         "TransactWriteItems",
     ]
-    assert requests_made(api, "PUT", f"{course}/complete", userId=learner.user) == ["GetItem", "Query", "PutItem"]
+    assert requests_made(api, "PUT", f"{course}/complete", userId=learner.user) == ["BatchGetItem", "Query", "PutItem"]
+    # Staff need no access: their lesson writes read no placements.
+    second = f"/api/lessons/{lessons[1]}/tracking"
+    api.call("POST", second, json_body={"userId": learner.user})
+    assert requests_made(api, "PUT", second, userId=learner.user, timeSpent=9) == ["Query", "PutItem"]

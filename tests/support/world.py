@@ -1,6 +1,6 @@
 """The world the files in events/ name, stored in a caller's tenant as the public API would leave
-it: a published course with a module, a lesson placed in that module, a media record, the
-enrollment of `LEARNER` with their course track and a first attempt at the lesson, and a second
+it: a published course with a module, a lesson placed in that module, a media record attached
+to a second lesson of the course, the enrollment of `LEARNER` with their course track and a first attempt at the lesson, and a second
 enrolled learner. The event-file replays and the authorization matrix both start from it."""
 
 import json
@@ -32,6 +32,7 @@ def event_from_file(path: Path, token: str = "", tenant: str = "") -> dict[str, 
 COURSE_ID = "3fa85f64-5717-4562-b3fc-2c963f66afa6"
 MODULE_ID = "7c9e6679-7425-40de-944b-e07fc1f90ae7"
 LESSON_ID = "9b2d4f1e-2c3a-4b5d-8e6f-1a2b3c4d5e6f"
+HANDOUT_LESSON_ID = "0d3c8a52-6f1e-4b7a-9c2d-5e8f1a3b6c4d"
 MEDIA_ID = "c56a4180-65aa-42ec-a945-5fd21dec0538"
 ENROLLMENT_ID = "e2b9d7a4-5c1f-4f0e-9b7d-2a6c8e4f1b3d"
 LEARNER = "seeded-learner"
@@ -57,6 +58,14 @@ def seed(api: Api) -> None:
     media = MediaRepository(api.tenant)
     key = object_key(api.tenant, MEDIA_ID)
     media.create(media.new_media(MEDIA_ID, format="image", storage="s3", path=key, status="uploaded", **made))
+    # Learners read the media through a lesson of the course it is attached to (the event files
+    # attach it to LESSON_ID themselves).
+    handout = lessons.new_lesson(
+        HANDOUT_LESSON_ID, title="Handout", format="document", status="published", attempts_grade="last_attempt", **made
+    )
+    lessons.create(handout)
+    lessons.link(lessons.new_link(handout, COURSE_ID, None, sortable_now(), **made), handout, course, None)
+    media.attach(media.new_attachment(HANDOUT_LESSON_ID, MEDIA_ID, str(uuid.uuid4()), **made))
     enrollments = EnrollmentRepository(api.tenant)
     for user_id, enrollment_id in ((LEARNER, ENROLLMENT_ID), ("new-learner", str(uuid.uuid4()))):
         enrollments.create(
@@ -68,7 +77,7 @@ def seed(api: Api) -> None:
     tracking = TrackingRepository(api.tenant)
     tracking.create_track(
         tracking.new_track(
-            COURSE_ID, LEARNER, str(uuid.uuid4()), start_datetime=made["created_at"], status="incomplete",
+            COURSE_ID, LEARNER, str(uuid.uuid4()), start_datetime="2024-05-06T14:24:02Z", status="incomplete",
             no_of_lessons=1, **made,
         )
     )  # fmt: skip

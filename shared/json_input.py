@@ -1,0 +1,47 @@
+"""The one parser for JSON a client sends: request bodies, and the text fields that carry JSON
+(`params`, `certificateTerm`, `eligibilityCriteria`, `mediaContent`, as forms send them).
+
+Nesting is bounded before anything walks the value: Python's parser and serializer recurse, so a
+value nested a few thousand levels deep would raise RecursionError (a 500) instead of a 400."""
+
+import json
+from typing import Any
+
+# Deeper than any value the API takes, and DynamoDB's own limit for nested attributes.
+MAX_VALUE_DEPTH = 32
+# A body holds such values a level or two down (`mediaContent.params`).
+MAX_BODY_DEPTH = MAX_VALUE_DEPTH + 4
+
+
+class TooDeeplyNested(ValueError):
+    """Well-formed JSON nested deeper than the limit."""
+
+
+def json_depth(value: Any) -> int:
+    """How many objects and arrays deep `value` goes (a scalar is 0), without recursion."""
+    deepest, pending = 0, [(value, 0)]
+    while pending:
+        current, depth = pending.pop()
+        children = current.values() if isinstance(current, dict) else current if isinstance(current, list) else None
+        if children is None:
+            continue
+        deepest = max(deepest, depth + 1)
+        pending.extend((child, depth + 1) for child in children)
+    return deepest
+
+
+def check_depth(value: Any, limit: int = MAX_VALUE_DEPTH) -> Any:
+    """`value`, unless it is nested deeper than `limit` (TooDeeplyNested)."""
+    if json_depth(value) > limit:
+        raise TooDeeplyNested(f"must not be nested more than {limit} levels deep")
+    return value
+
+
+def parse_json(text: str | bytes, limit: int = MAX_VALUE_DEPTH) -> Any:
+    """The value of a JSON text: json.JSONDecodeError when it is not JSON, TooDeeplyNested when it
+    is nested deeper than `limit` (or too deep for the parser itself)."""
+    try:
+        value = json.loads(text)
+    except RecursionError:
+        raise TooDeeplyNested(f"must not be nested more than {limit} levels deep") from None
+    return check_depth(value, limit)

@@ -1,0 +1,113 @@
+"""A learner's access (BEHAVIOUR.md: Courses, Media, Enrollments, Course tracking): what is shown
+to them, and what they may make progress in. Staff see everything and act for learners without
+access; these rules are the learners'.
+
+- An enrollment is active while its status is `active` or `extended` and its `endTime`, if any,
+  is still ahead: past it, it counts as expired at once, whether or not the hourly job has run.
+- A lesson is shown through a placement: a published link (its own status, or the lesson's) of
+  a published lesson, in a published course, in a published module (and parent module) if any.
+- Progress needs a shown placement that is open: its link is a free lesson, its course is free,
+  or the learner's enrollment there is active. A course's own progress (its track, and the
+  roll-up of lessons into it) needs the course open: free, or an active enrollment."""
+
+from shared.errors import Forbidden
+from shared.repository.enrollments import ACTIVE
+from shared.repository.items import CourseItem, EnrollmentItem, ModuleItem
+from shared.repository.placements import Placement
+from shared.services.visibility import PUBLISHED, course_not_found, lesson_not_found
+
+EXPIRED = "expired"
+
+
+def has_ended(enrollment: EnrollmentItem, now: str) -> bool:
+    """An enrollment still active or extended whose end has come (the job marks it later)."""
+    return enrollment.status in ACTIVE and enrollment.end_time is not None and enrollment.end_time <= now
+
+
+def effective_status(enrollment: EnrollmentItem, now: str) -> str:
+    """The status as it is now: `expired` once its end has come, whatever is stored."""
+    return EXPIRED if has_ended(enrollment, now) else enrollment.status
+
+
+def enrollment_active(enrollment: EnrollmentItem | None, now: str) -> bool:
+    return enrollment is not None and enrollment.status in ACTIVE and not has_ended(enrollment, now)
+
+
+def no_access(user_id: str, course_id: str, enrollment: EnrollmentItem | None, now: str) -> Forbidden:
+    """Why the user may not make progress in the course, in a sentence they can act on."""
+    whose = f"User {user_id}'s enrollment in course {course_id}"
+    if enrollment is None:
+        return Forbidden(f"User {user_id} is not enrolled in course {course_id}; enroll first.")
+    status = effective_status(enrollment, now)
+    if status == EXPIRED:
+        ended = f" on {enrollment.end_time}" if enrollment.end_time else ""
+        return Forbidden(f"{whose} expired{ended}; ask an instructor to extend it.")
+    if status == "cancelled":
+        return Forbidden(f"{whose} was cancelled; ask an instructor to enroll you again.")
+    if status == "pending":
+        return Forbidden(f"{whose} awaits an admin's approval.")
+    return Forbidden(f"{whose} is {status}, not active.")
+
+
+def course_open(course: CourseItem, enrollment: EnrollmentItem | None, now: str) -> bool:
+    """Whether a learner may make progress in the course itself: it is published, and free or
+    they hold an active enrollment in it."""
+    return course.status == PUBLISHED and (course.free or enrollment_active(enrollment, now))
+
+
+def require_course_open(
+    user_id: str, course_id: str, course: CourseItem | None, enrollment: EnrollmentItem | None, now: str
+) -> CourseItem:
+    """The course, when the learner may make progress in it: 404 when it is not shown to them,
+    403 saying why when they have no access."""
+    if course is None or course.status != PUBLISHED:
+        raise course_not_found(course_id)
+    if not course_open(course, enrollment, now):
+        raise no_access(user_id, course_id, enrollment, now)
+    return course
+
+
+def _module_shown(module: ModuleItem | None) -> bool:
+    return module is not None and module.status == PUBLISHED
+
+
+def shown(placement: Placement) -> bool:
+    """Whether a learner sees the lesson through this placement (as the course tree shows it)."""
+    link = placement.link
+    return (
+        placement.course is not None
+        and placement.course.status == PUBLISHED
+        and link.lesson["status"] == PUBLISHED
+        and (link.status or PUBLISHED) == PUBLISHED  # a link without a status follows its lesson
+        and (link.module_id is None or _module_shown(placement.module))
+        and (placement.module is None or placement.module.parent_id is None or _module_shown(placement.parent))
+    )
+
+
+def is_open(placement: Placement, now: str) -> bool:
+    """Whether a learner may use the lesson through this placement: shown, and free or enrolled."""
+    course = placement.course
+    return (
+        shown(placement)
+        and course is not None
+        and (placement.link.free_lesson or course_open(course, placement.enrollment, now))
+    )
+
+
+def open_placement(user_id: str, lesson_id: str, placements: list[Placement], now: str) -> Placement:
+    """The first placement through which the learner may use the lesson: 404 when none shows it
+    to them, 403 saying why when it is shown but not open to them."""
+    visible = [placement for placement in placements if shown(placement)]
+    if not visible:
+        raise lesson_not_found(lesson_id)
+    usable = next((placement for placement in visible if is_open(placement, now)), None)
+    if usable is None:
+        first = visible[0]
+        raise no_access(user_id, first.link.course_id, first.enrollment, now)
+    return usable
+
+
+def lesson_shown(lesson_id: str, placements: list[Placement]) -> None:
+    """404 unless some placement shows the lesson to learners."""
+    if not any(shown(placement) for placement in placements):
+        raise lesson_not_found(lesson_id)
