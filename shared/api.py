@@ -169,7 +169,7 @@ def create_app() -> APIGatewayHttpResolver:
         principal: Principal = app.context[_PRINCIPAL]
         request = f"{event.path}\n{headers.get('content-type', '')}\n{event.body or ''}".encode()
         return idempotency.answer_once(
-            f"{principal.tenant_id}#{principal.user_id}#{key}",
+            idempotency.CallerKey(principal.tenant_id, principal.user_id, key),
             hashlib.sha256(request).hexdigest(),
             lambda: next_middleware(app),
             app.lambda_context,

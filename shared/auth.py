@@ -8,6 +8,7 @@ from typing import Any
 import jwt
 
 from shared.errors import Forbidden, Unauthorized
+from shared.observability import logger
 from shared.settings import Settings, get_settings
 
 MAX_TENANT_LENGTH = 128
@@ -57,15 +58,18 @@ def verify_token(token: str, settings: Settings | None = None) -> Principal:
             signing_key.key,
             algorithms=list(settings.jwt_algorithms),
             issuer=settings.jwt_issuer,
-            audience=settings.jwt_audience or None,
-            options={"require": ["exp", "iss", settings.claim_user_id], "verify_aud": bool(settings.jwt_audience)},
+            audience=settings.jwt_audience if settings.jwt_verify_audience else None,
+            options={"require": ["exp", "iss", settings.claim_user_id], "verify_aud": settings.jwt_verify_audience},
         )
     except jwt.ExpiredSignatureError as exc:
         raise Unauthorized("The access token has expired; sign in again.") from exc
     except jwt.PyJWKClientConnectionError as exc:
+        logger.warning("Signing keys could not be fetched", extra={"reason": str(exc)})
         raise Unauthorized("The token's signing keys could not be fetched; try again later.") from exc
     except jwt.PyJWTError as exc:
-        raise Unauthorized(f"The access token is not valid: {exc}.") from exc
+        # Which check failed (and the token's `kid`) is for the log, not for whoever sent it.
+        logger.info("Access token refused", extra={"reason": str(exc)})
+        raise Unauthorized("The access token is not valid; sign in again.") from exc
 
     user_id = claims.get(settings.claim_user_id)
     tenant_id = claims.get(settings.claim_tenant)

@@ -8,7 +8,7 @@ given), so a request without the header never builds a client for it."""
 import re
 from collections.abc import Callable
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.utilities.idempotency import (
@@ -54,14 +54,26 @@ def _answer_once() -> tuple[Any, IdempotencyConfig]:
     return answer, config
 
 
+class CallerKey(NamedTuple):
+    """An Idempotency-Key as one caller sent it: keys of other tenants and users are other keys."""
+
+    tenant_id: str
+    user_id: str
+    key: str
+
+
 def answer_once(
-    key: str, fingerprint: str, produce: Callable[[], Response[Any]], context: LambdaContext | None
+    key: CallerKey, fingerprint: str, produce: Callable[[], Response[Any]], context: LambdaContext | None
 ) -> Response[Any]:
     """The response `produce` makes, or, for a key seen before with the same `fingerprint`, the
     response it made then (marked replayed). A key seen with another fingerprint, or still being
-    answered, is a conflict. A request that fails keeps no record, so it may be retried."""
-    if not KEY_PATTERN.fullmatch(key):
-        raise Invalid("Idempotency-Key must be 1-255 printable characters without spaces.")
+    answered, is a conflict. A request that fails keeps no record, so it may be retried.
+
+    The header itself is checked (an empty or over-long one is refused). The record is keyed by a
+    hash Powertools takes over the JSON of tenant, user and key as separate fields, so no choice of
+    ids and key can make two callers' keys meet (a joined string could: `zed` + `b#c` = `zed#b` + `c`)."""
+    if not KEY_PATTERN.fullmatch(key.key):
+        raise Invalid("The Idempotency-Key header must be 1-255 printable ASCII characters without spaces.")
     answer, config = _answer_once()
     if context is not None:
         config.register_lambda_context(context)
@@ -75,7 +87,7 @@ def answer_once(
                 "headers": response.headers}  # fmt: skip
 
     try:
-        saved = answer(request={"key": key, "fingerprint": fingerprint}, produce=first_answer)
+        saved = answer(request={"key": key._asdict(), "fingerprint": fingerprint}, produce=first_answer)
     except IdempotencyValidationError:
         raise Conflict("This Idempotency-Key was sent with a different request; use a new key for it.") from None
     except IdempotencyAlreadyInProgressError:

@@ -81,12 +81,28 @@ def check_declared(media_format: str, content_type: str, size: int) -> None:
         raise RejectedFile(f"Files of format {media_format} must be 1 byte to {limit} MB; this one is {size} bytes.")
 
 
+# Characters a file name never needs and a display can be fooled by: control characters, format
+# characters (the bidirectional overrides that make "exe.pdf" show as "fdp.exe", zero-width ones),
+# unpaired surrogates, private-use and unassigned code points, line and paragraph separators.
+_INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
+
+
 def clean_filename(name: str) -> str:
-    """The original name without folders, control characters or surrounding space (kept only
-    for display: object keys never come from it)."""
+    """The original name without folders, invisible or control characters or surrounding space
+    (kept only for display: object keys never come from it)."""
     name = unicodedata.normalize("NFC", name).replace("\\", "/").rsplit("/", 1)[-1]
-    name = re.sub(r"[\x00-\x1f\x7f]", "", name).strip().lstrip(".")
-    return name[:255] or "file"
+    name = "".join(char for char in name if unicodedata.category(char) not in _INVISIBLE_CATEGORIES)
+    return name.strip().lstrip(".")[:255] or "file"
+
+
+def content_disposition(filename: str) -> str:
+    """`attachment` under the file's name as RFC 6266 writes it: an ASCII `filename` for old
+    clients, and the name itself in `filename*` (RFC 5987: UTF-8, percent-encoded)."""
+    fallback = unicodedata.normalize("NFKD", filename).encode("ascii", "ignore").decode()
+    fallback = re.sub(r'[^\x20-\x7e]|["\\]', "", fallback).strip()
+    if not fallback or fallback.startswith("."):  # nothing of the name's stem survived
+        fallback = f"download{fallback}"
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
 def object_key(tenant_id: str, media_id: str) -> str:

@@ -5,9 +5,9 @@ dotenv, CLI and cloud-vault sources cost about 50 ms of every cold start and non
 
 import os
 from functools import cache
-from typing import Annotated, Any
+from typing import Annotated, Any, Self
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 
 def _comma_separated(value: Any) -> Any:
@@ -32,8 +32,9 @@ class Settings(BaseModel):
     events_endpoint: str | None = Field(default=None, alias="EVENTS_ENDPOINT")
 
     jwt_issuer: str = Field(default="lms-local", alias="JWT_ISSUER")
-    # Empty: the audience is not checked (Cognito access tokens carry client_id, not aud).
     jwt_audience: str = Field(default="lms-api", alias="JWT_AUDIENCE")
+    # Off only by choice, for tokens without an audience (Cognito access tokens carry client_id).
+    jwt_verify_audience: bool = Field(default=True, alias="JWT_VERIFY_AUDIENCE")
     jwks_url: str = Field(default="http://127.0.0.1:3000/.well-known/jwks.json", alias="JWKS_URL")
     # Comma-separated in the environment: JWT_ALGORITHMS=RS256,ES256.
     jwt_algorithms: Annotated[tuple[str, ...], BeforeValidator(_comma_separated)] = Field(
@@ -43,6 +44,13 @@ class Settings(BaseModel):
     claim_user_id: str = Field(default="sub", alias="CLAIM_USER_ID")
     claim_tenant: str = Field(default="tenantId", alias="CLAIM_TENANT")
     claim_roles: str = Field(default="roles", alias="CLAIM_ROLES")
+
+    @model_validator(mode="after")
+    def _audience_set_while_checked(self) -> Self:
+        # An empty audience must never silently turn the check off (template.yaml's rule says so too).
+        if self.jwt_verify_audience and not self.jwt_audience:
+            raise ValueError("JWT_AUDIENCE is empty: set it, or set JWT_VERIFY_AUDIENCE=false to accept any audience")
+        return self
 
 
 @cache

@@ -17,6 +17,7 @@ from botocore.credentials import Credentials
 from botocore.exceptions import NoCredentialsError
 
 from shared.aws import new_client
+from shared.media_rules import content_disposition
 from shared.repository.base import botocore_session
 from shared.settings import Settings, get_settings
 
@@ -78,8 +79,7 @@ def download_url(key: str, filename: str | None) -> str:
     settings = get_settings()
     url = f"{_bucket_url(settings)}/{quote(key, safe='/~')}"
     if filename:
-        disposition = f'attachment; filename="{filename.replace(chr(34), "")}"'
-        url += "?response-content-disposition=" + quote(disposition, safe="-_.~")
+        url += "?response-content-disposition=" + quote(content_disposition(filename), safe="-_.~")
     request = AWSRequest(method="GET", url=url)
     signer = S3SigV4QueryAuth(_credentials(), "s3", settings.aws_region, expires=int(DOWNLOAD_WINDOW.total_seconds()))
     signer.add_auth(request)

@@ -127,3 +127,24 @@ def test_every_function_gets_the_memory_size_the_cost_model_chose():
         for name, spec in template.resources("AWS::Serverless::Function").items()
         if "MemorySize" in spec["Properties"]
     ]
+
+
+def test_the_audience_is_required_unless_its_check_is_turned_off():
+    document = template.load()
+    rule = document["Rules"]["AudienceRequired"]
+
+    assert document["Parameters"]["CheckJwtAudience"]["Default"] == "true"
+    assert rule["RuleCondition"] == {"Fn::Equals": [{"Ref": "CheckJwtAudience"}, "true"]}
+    assert rule["Assertions"][0]["Assert"] == {"Fn::Not": [{"Fn::Equals": [{"Ref": "JwtAudience"}, ""]}]}
+    variables = document["Globals"]["Function"]["Environment"]["Variables"]
+    assert variables["JWT_VERIFY_AUDIENCE"] == {"Ref": "CheckJwtAudience"}
+
+
+def test_no_browser_origin_is_allowed_by_default():
+    document = template.load()
+    api, bucket = document["Resources"]["HttpApi"], document["Resources"]["MediaBucket"]
+
+    assert document["Parameters"]["CorsAllowOrigins"]["Default"] == ""
+    for cors in (api["Properties"]["CorsConfiguration"], bucket["Properties"]["CorsConfiguration"]):
+        condition, _, otherwise = cors["Fn::If"]
+        assert (condition, otherwise) == ("HasCorsOrigins", {"Ref": "AWS::NoValue"})

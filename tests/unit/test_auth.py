@@ -2,12 +2,14 @@
 
 import os
 
+import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from local import issuer
 from shared.auth import Principal, Role, authenticate, require_roles, verify_token
 from shared.errors import Forbidden, Unauthorized
+from shared.observability import logger
 from shared.settings import Settings
 
 
@@ -37,12 +39,40 @@ def test_expired_or_foreign_tokens_are_refused(signing_key, settings, overrides,
         verify_token(token, settings)
 
 
-def test_a_token_signed_by_another_key_is_refused(settings):
+def test_any_audience_passes_only_when_its_check_is_turned_off(signing_key, settings):
+    token = issuer.mint("admin", "tenant-a", "user-1", key=signing_key, audience="another-api")
+    unchecked = settings.model_copy(update={"jwt_verify_audience": False})
+
+    assert verify_token(token, unchecked).user_id == "user-1"
+    with pytest.raises(Unauthorized):
+        verify_token(token, settings)
+
+
+def test_a_token_signed_by_another_key_is_refused_without_saying_which_check_failed(settings, monkeypatch):
     forger = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     token = issuer.mint("admin", "tenant-a", "user-1", key=forger)
+    logged: list[dict] = []
+    monkeypatch.setattr(logger, "info", lambda message, extra: logged.append({"message": message, **extra}))
 
-    with pytest.raises(Unauthorized, match="Signature verification failed"):
+    with pytest.raises(Unauthorized) as refused:
         verify_token(token, settings)
+
+    assert refused.value.message == "The access token is not valid; sign in again."
+    assert logged == [{"message": "Access token refused", "reason": "Signature verification failed"}]  # the log has it
+
+
+def test_an_unknown_key_id_is_not_echoed(signing_key, settings):
+    token = jwt.encode(
+        {"sub": "u", "tenantId": "t", "roles": ["admin"], "iss": issuer.ISSUER, "aud": issuer.AUDIENCE, "exp": 2**31},
+        signing_key,
+        algorithm="RS256",
+        headers={"kid": "<script>alert(1)</script>"},
+    )
+
+    with pytest.raises(Unauthorized) as refused:
+        verify_token(token, settings)
+
+    assert refused.value.message == "The access token is not valid; sign in again."
 
 
 def test_a_token_with_an_unsigned_algorithm_is_refused(settings):

@@ -11,6 +11,7 @@ import pytest
 from botocore.config import Config
 
 from shared import storage
+from shared.media_rules import content_disposition
 from shared.repository.base import reset_connections
 
 BUCKET = "lms-media-123456789012"
@@ -64,7 +65,7 @@ def test_a_download_url_is_the_one_an_s3_client_presigns(
     client = s3_client(monkeypatch, region, our_endpoint, client_endpoint, style)
     params = {"Bucket": BUCKET, "Key": key}
     if filename:
-        params["ResponseContentDisposition"] = f'attachment; filename="{filename.replace(chr(34), "")}"'
+        params["ResponseContentDisposition"] = content_disposition(filename)
 
     expected = client.generate_presigned_url("get_object", Params=params, ExpiresIn=300)
 

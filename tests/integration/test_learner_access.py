@@ -1,0 +1,376 @@
+"""A dishonest learner within their tenant (issue 12), on moto and DynamoDB Local: they enroll only
+on the terms staff set, stop progressing the moment their access lapses, cannot set the dates a
+certificate is issued on, and read only what is published to them."""
+
+from dataclasses import dataclass
+
+import pytest
+
+from shared.clock import utc_now
+from tests.support.api import Api, ApiResponse
+from tests.support.stream import Stream
+
+PAST = "2001-01-01T00:00:00Z"
+COURSE_END = "2030-12-31T23:59:59Z"
+
+
+def enroll(caller: Api, course_id: str, user_id: str, **fields: object) -> ApiResponse:
+    return caller.call("POST", "/api/enrollments", json_body={"courseId": course_id, "userId": user_id, **fields})
+
+
+def listed(api: Api, **query: str) -> list[dict]:
+    enrollments: list[dict] = api.call("GET", "/api/enrollments", query=query).result["enrollments"]
+    return enrollments
+
+
+# Enrolling
+
+
+def test_a_learner_enrolls_themselves_sending_course_and_user_only(api: Api) -> None:
+    course_id = api.create_course(status="published", autoEnroll=True, endDatetime=COURSE_END)["courseId"]
+    learner = api.as_("learner")
+
+    for extra, named in (
+        ({"unlimitedPlan": True}, "unlimitedPlan"),
+        ({"unlimitedPlan": False}, "unlimitedPlan"),  # even the default: the terms are staff's
+        ({"afterExpiryMail": True, "params": {"paid": True, "discount": 100}}, "afterExpiryMail, params"),
+        ({"beforeExpiryMail": "true"}, "beforeExpiryMail"),
+    ):
+        refused = enroll(learner, course_id, learner.user, **extra)
+        assert (refused.status, refused.err) == (403, "FORBIDDEN"), extra
+        assert f"Learners may not send {named}" in refused.errmsg
+    # 403 before 400: a malformed body with a staff-only field is refused for the field, as JSON or form.
+    bad = learner.call("POST", "/api/enrollments", json_body={"courseId": "nope", "userId": learner.user, "params": 1})
+    assert (bad.status, bad.errmsg) == (403, "Learners may not send params; only an instructor or admin sets it.")
+    form = learner.call("POST", "/api/enrollments", form={"courseId": "nope", "unlimitedPlan": "true"})
+    assert (form.status, form.err) == (403, "FORBIDDEN")
+    assert listed(api, courseId=course_id) == []  # nothing was stored
+
+    enrolled = enroll(learner, course_id, learner.user)
+
+    assert enrolled.status == 201, enrolled.body
+    assert (enrolled.result["endTime"], enrolled.result["unlimitedPlan"], enrolled.result["params"]) == (
+        COURSE_END,
+        False,
+        None,
+    )
+    staff = enroll(api, course_id, "another-learner", unlimitedPlan=True, params={"paid": True})
+    assert (staff.status, staff.result["endTime"], staff.result["params"]) == (201, None, {"paid": True})
+
+
+def test_the_mail_flags_never_keep_an_enrollment_from_expiring(api: Api, stream: Stream) -> None:
+    course_id = api.create_course(status="published", endDatetime="2029-06-30T00:00:00Z")["courseId"]
+    enroll(api, course_id, "told-after", afterExpiryMail=True)
+    enroll(api, course_id, "told-before", beforeExpiryMail=True)
+
+    api.host.invoke("EnrollmentExpiryFunction", {"time": "2029-07-01T00:00:00Z"})
+
+    for user in ("told-after", "told-before"):
+        assert listed(api, userId=user)[0]["status"] == "expired"
+    # A flag already set means its message went out: only the other one is announced.
+    assert [event["detail"]["userId"] for event in stream.published("enrollment.expired")] == ["told-before"]
+
+
+def test_an_enrollment_past_its_end_counts_as_expired_before_the_job_runs(api: Api) -> None:
+    course_id = api.create_course(status="published", endDatetime=COURSE_END)["courseId"]
+    learner = api.as_("learner")
+    enrollment = enroll(api, course_id, learner.user).result
+    running = enroll(api, course_id, "still-running").result
+    api.call("PUT", f"/api/enrollments/{enrollment['enrollmentId']}", json_body={"endTime": PAST})
+
+    read = api.call("GET", f"/api/enrollments/{enrollment['enrollmentId']}").result
+    assert (read["status"], read["endTime"]) == ("expired", PAST)
+    assert learner.call("GET", f"/api/enrollments/{enrollment['enrollmentId']}").result["status"] == "expired"
+    assert [each["enrollmentId"] for each in listed(api, courseId=course_id, status="active")] == [
+        running["enrollmentId"]
+    ]
+    assert [each["enrollmentId"] for each in listed(api, courseId=course_id, status="expired")] == [
+        enrollment["enrollmentId"]
+    ]
+    assert listed(learner)[0]["status"] == "expired"
+    refused = learner.call("POST", f"/api/courses/{course_id}/tracking", json_body={})
+    assert (refused.status, refused.err) == (403, "FORBIDDEN")
+    assert f"expired on {PAST}; ask an instructor to extend it" in refused.errmsg
+    # Only the running enrollment holds the course: deleting it needs force for one, not two.
+    assert "1 active enrollment;" in api.call("DELETE", f"/api/courses/{course_id}").errmsg
+
+
+# Progress needs access
+
+
+def send(caller: Api, method: str, path: str, fields: dict[str, object]) -> ApiResponse:
+    """A tracking request: its fields as the query of a GET, as the JSON body otherwise."""
+    if method == "GET":
+        return caller.call(method, path, query={name: str(value) for name, value in fields.items()})
+    return caller.call(method, path, json_body=fields)
+
+
+@dataclass
+class Course:
+    """A published course with two counted lessons (marks 100, passing 60), a learner enrolled in it
+    who has started the course and the first lesson, and the enrollment's id."""
+
+    api: Api
+    learner: Api
+    course_id: str
+    lessons: list[str]
+    enrollment_id: str
+
+    def lesson(self, lesson_id: str, method: str, suffix: str = "", caller: Api | None = None, **body: object):
+        return send(caller or self.learner, method, f"/api/lessons/{lesson_id}/tracking{suffix}", body)
+
+    def track(self, method: str, suffix: str = "", caller: Api | None = None, **body: object):
+        return send(caller or self.learner, method, f"/api/courses/{self.course_id}/tracking{suffix}", body)
+
+    def stored_track(self) -> dict:
+        """The learner's course track, read by staff (a learner's read may not be what is stored)."""
+        return self.track("GET", caller=self.api, userId=self.learner.user).result
+
+    def lapse(self, how: str) -> None:
+        path = f"/api/enrollments/{self.enrollment_id}"
+        response = (
+            self.api.call("DELETE", path)
+            if how == "cancelled"
+            else self.api.call("PUT", path, json_body={"endTime": PAST})
+        )
+        assert response.status == 200, response.body
+
+
+@pytest.fixture
+def course(api: Api) -> Course:
+    course_id = api.create_course(status="published", endDatetime=COURSE_END)["courseId"]
+    lessons = [api.create_lesson(totalMarks=100, passingMarks=60)["lessonId"] for _ in range(2)]
+    for lesson_id in lessons:
+        api.add_lesson(course_id, None, lesson_id)
+    learner = api.as_("learner")
+    enrollment = enroll(api, course_id, learner.user).result
+    made = Course(api, learner, course_id, lessons, enrollment["enrollmentId"])
+    assert made.track("POST").status == 201
+    assert made.lesson(lessons[0], "POST", totalContent=10).status == 201
+    return made
+
+
+@pytest.mark.parametrize(("how", "why"), [("cancelled", "was cancelled"), ("expired", f"expired on {PAST}")])
+def test_a_learner_whose_access_lapsed_cannot_progress_at_all(course: Course, how: str, why: str) -> None:
+    track_before = course.stored_track()
+    course.lapse(how)
+
+    writes = [
+        course.lesson(course.lessons[0], "PUT", currentPosition=5),
+        course.lesson(course.lessons[0], "PUT", "/complete", score=100),
+        course.lesson(course.lessons[1], "POST", totalContent=10),
+        course.track("PUT", status="in_progress"),
+        course.track("PUT", "/complete"),
+    ]
+
+    for refused in writes:
+        assert (refused.status, refused.err) == (403, "FORBIDDEN"), refused.body
+        assert why in refused.errmsg
+    assert course.stored_track() == track_before  # never advanced, never completed, no certificate date
+    attempt = course.lesson(course.lessons[0], "GET", caller=course.api, userId=course.learner.user).result
+    assert (attempt["status"], attempt["currentPosition"], attempt["score"]) == ("started", 0, 0)
+    # Reading what they did stays open to them.
+    assert course.track("GET").status == 200
+    assert course.lesson(course.lessons[0], "GET").status == 200
+
+
+def test_staff_act_for_a_learner_without_access(course: Course) -> None:
+    course.lapse("cancelled")
+    staff = course.api.as_("instructor")
+
+    done = course.lesson(course.lessons[0], "PUT", "/complete", caller=staff, userId=course.learner.user, score=90)
+
+    assert done.status == 200, done.body
+    assert course.stored_track()["completedLessons"] == 1
+    unenrolled = course.track("POST", caller=staff, userId="never-enrolled")
+    assert unenrolled.status == 201, unenrolled.body
+
+
+def test_a_free_lesson_stays_open_but_does_not_advance_the_course(api: Api, course: Course) -> None:
+    free = api.create_lesson(totalMarks=10, passingMarks=5)["lessonId"]
+    api.add_lesson(course.course_id, None, free, freeLesson=True, considerForPassing=True)
+    course.lapse("cancelled")
+
+    assert course.lesson(free, "POST", totalContent=1).status == 201
+    done = course.lesson(free, "PUT", "/complete", score=10)
+
+    assert (done.status, done.result["status"]) == (200, "completed")
+    assert course.stored_track()["completedLessons"] == 0  # the lesson is open, the course is not
+
+
+def test_a_free_course_is_open_without_an_enrollment(api: Api) -> None:
+    course_id = api.create_course(status="published", free=True)["courseId"]
+    lesson_id = api.create_lesson(totalMarks=10, passingMarks=5)["lessonId"]
+    api.add_lesson(course_id, None, lesson_id)
+    visitor = api.as_("learner")
+    path = f"/api/courses/{course_id}/tracking"
+
+    assert visitor.call("POST", path, json_body={}).status == 201
+    assert visitor.call("POST", f"/api/lessons/{lesson_id}/tracking", json_body={}).status == 201
+    assert visitor.call("PUT", f"/api/lessons/{lesson_id}/tracking/complete", json_body={"score": 9}).status == 200
+    assert visitor.call("GET", path).result["status"] == "completed"
+
+
+# Dates are the server's when a learner calls
+
+
+def test_a_learners_dates_and_count_are_the_servers(course: Course) -> None:
+    before = utc_now()
+    course.lesson(course.lessons[0], "PUT", "/complete", score=80, endDatetime="2019-01-01T00:00:00Z")
+    course.lesson(course.lessons[1], "POST", startDatetime=PAST)
+    attempt = course.lesson(course.lessons[1], "GET").result
+    assert attempt["startDatetime"] >= before
+
+    done = course.track(
+        "PUT", "/complete", endDatetime="2019-01-01T00:00:00Z", certGenDate="2021-01-01T00:00:00Z", completedLessons=2
+    )
+
+    assert (done.status, done.err) == (409, "CONFLICT")  # the count sent does not complete it: one lesson is left
+    course.lesson(course.lessons[1], "PUT", "/complete", score=70)
+    completed = course.stored_track()
+    assert completed["status"] == "completed"
+    assert before <= completed["endDatetime"] <= utc_now()
+    assert completed["certGenDate"] == completed["endDatetime"]
+    again = course.track("PUT", "/complete", certGenDate="2021-01-01T00:00:00Z")
+    assert (again.status, again.result["certGenDate"]) == (200, completed["certGenDate"])  # set once
+
+
+def test_staff_set_dates_in_order(course: Course) -> None:
+    staff, learner = course.api, course.learner.user
+    started = course.stored_track()["startDatetime"]
+    refused = course.track("PUT", "/complete", caller=staff, userId=learner, endDatetime=PAST)
+    assert (refused.status, refused.err) == (400, "INVALID_REQUEST")
+    assert f"must not be before the track's startDatetime ({started})" in refused.errmsg
+
+    done = course.track(
+        "PUT",
+        "/complete",
+        caller=staff,
+        userId=learner,
+        endDatetime="2030-01-01T00:00:00Z",
+        certGenDate="2030-01-02T00:00:00Z",
+    )
+
+    assert (done.status, done.result["endDatetime"], done.result["certGenDate"]) == (
+        200,
+        "2030-01-01T00:00:00Z",
+        "2030-01-02T00:00:00Z",
+    )
+
+
+def test_a_course_without_counted_lessons_is_completed_by_staff_only(api: Api) -> None:
+    course_id = api.create_course(status="published")["courseId"]
+    not_counted = api.create_lesson()["lessonId"]
+    api.add_lesson(course_id, None, not_counted, considerForPassing=False)
+    learner = api.as_("learner")
+    enroll(api, course_id, learner.user)
+    path = f"/api/courses/{course_id}/tracking"
+    learner.call("POST", path, json_body={})
+
+    refused = learner.call("PUT", f"{path}/complete", json_body={})
+
+    assert (refused.status, refused.err) == (409, "CONFLICT")
+    assert "has no lessons to complete" in refused.errmsg
+    assert learner.call("GET", path).result["status"] == "incomplete"
+    staff = api.call("PUT", f"{path}/complete", json_body={"userId": learner.user})
+    assert (staff.status, staff.result["status"]) == (200, "completed")
+
+
+# Learners read only what is published to them
+
+
+@dataclass
+class Placed:
+    """A lesson with a media file attached, placed once: in a module of a published course."""
+
+    api: Api
+    learner: Api
+    course_id: str
+    module_id: str
+    lesson_id: str
+    media_id: str
+
+    def lesson(self) -> ApiResponse:
+        return self.learner.call("GET", f"/api/lessons/{self.lesson_id}")
+
+    def media(self) -> ApiResponse:
+        return self.learner.call("GET", f"/api/media/{self.media_id}")
+
+
+@pytest.fixture
+def placed(api: Api) -> Placed:
+    course_id = api.create_course(status="published")["courseId"]
+    module_id = api.create_module(course_id)["moduleId"]
+    lesson_id = api.create_lesson(mediaContent={"format": "video", "source": "https://example.com/v"})["lessonId"]
+    media_id = api.call("POST", "/api/media", json_body={"format": "video", "source": "https://example.com/v"}).result[
+        "mediaId"
+    ]
+    assert api.call("POST", f"/api/lessons/{lesson_id}/media/{media_id}").status == 201
+    api.add_lesson(course_id, module_id, lesson_id)
+    return Placed(api, api.as_("learner"), course_id, module_id, lesson_id, media_id)
+
+
+def test_learners_read_a_lesson_and_its_media_through_a_published_placement(placed: Placed) -> None:
+    lesson, media = placed.lesson(), placed.media()
+
+    assert (lesson.status, lesson.result["mediaContent"]["source"]) == (200, "https://example.com/v")
+    assert media.status == 200
+    staff_only = {key: media.result[key] for key in ("path", "params", "createdBy", "updatedBy")}
+    assert staff_only == dict.fromkeys(staff_only)  # present, as the contract's keys are, but empty
+    assert placed.api.call("GET", f"/api/media/{placed.media_id}").result["createdBy"] == placed.api.user
+
+
+@pytest.mark.parametrize(
+    "hide",
+    [
+        "course_draft",
+        "module_unpublished",
+        "parent_unpublished",
+        "link_unpublished",
+        "lesson_unpublished",
+        "not_placed",
+    ],
+)
+def test_learners_do_not_read_what_is_not_published_to_them(api: Api, placed: Placed, hide: str) -> None:
+    course, module = f"/api/courses/{placed.course_id}", f"/api/modules/{placed.module_id}"
+    path = f"{course}/modules/{placed.module_id}/lessons/{placed.lesson_id}"
+    if hide == "course_draft":
+        api.call("PUT", course, json_body={"status": "draft"})
+    elif hide == "module_unpublished":
+        api.call("PUT", module, json_body={"status": "unpublished"})
+    elif hide == "parent_unpublished":  # the lesson moves to a submodule of an unpublished module
+        api.call("DELETE", path)
+        submodule = api.create_module(placed.course_id, parentId=placed.module_id)["moduleId"]
+        api.add_lesson(placed.course_id, submodule, placed.lesson_id)
+        api.call("PUT", module, json_body={"status": "unpublished"})
+    elif hide == "link_unpublished":
+        api.call("DELETE", path)
+        api.add_lesson(placed.course_id, placed.module_id, placed.lesson_id, status="unpublished", freeLesson=True)
+    elif hide == "lesson_unpublished":
+        api.call("PUT", f"/api/lessons/{placed.lesson_id}", json_body={"status": "unpublished"})
+    else:
+        api.call("DELETE", path)
+    enroll(api, placed.course_id, placed.learner.user)
+
+    for refused in (
+        placed.lesson(),
+        placed.media(),
+        placed.learner.call("POST", f"/api/lessons/{placed.lesson_id}/tracking", json_body={}),
+    ):
+        assert (refused.status, refused.err) == (404, "RESOURCE_NOT_FOUND"), (hide, refused.body)
+    assert api.call("GET", f"/api/lessons/{placed.lesson_id}").status == 200  # staff still read it
+
+
+def test_a_free_lesson_of_a_draft_course_gives_nothing(api: Api) -> None:
+    draft = api.create_course(status="draft")["courseId"]
+    upload = {"format": "video", "source": "https://example.com/free"}
+    media_id = api.call("POST", "/api/media", json_body=upload).result["mediaId"]
+    lesson_id = api.create_lesson(mediaId=media_id)["lessonId"]
+    api.add_lesson(draft, None, lesson_id, freeLesson=True)
+    learner = api.as_("learner")
+
+    assert learner.call("GET", f"/api/media/{media_id}").status == 404
+    assert learner.call("POST", f"/api/lessons/{lesson_id}/tracking", json_body={}).status == 404
+    api.call("PUT", f"/api/courses/{draft}", json_body={"status": "published"})
+    assert learner.call("GET", f"/api/media/{media_id}").status == 200
+    assert learner.call("POST", f"/api/lessons/{lesson_id}/tracking", json_body={}).status == 201
