@@ -19,7 +19,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 DDB_LOCAL_VERSION := 11.1.0
 
-.PHONY: run seed token test lint typecheck invoke openapi bench lock clean
+.PHONY: run seed token test lint typecheck invoke openapi bench backfill lock clean
 
 $(VENV)/bin/python:
 	@test -n "$(PYTHON313)" || { echo "Python 3.13 not found (tried python3.13 and pyenv versions)"; exit 1; }
@@ -53,6 +53,11 @@ token: $(VENV)/.local-installed
 # make invoke FUNCTION=CoursesFunction EVENT=events/courses/list.json
 invoke: $(VENV)/.local-installed
 	$(PY) -m local.invoke $(FUNCTION) $(EVENT)
+
+# A re-runnable backfill (shared/backfills.py) against the table TABLE_NAME names, with the AWS
+# credentials and region of the environment: make backfill NAME=expiry-schedule TABLE_NAME=...
+backfill: $(VENV)/.local-installed
+	$(PY) -m shared.backfills $(NAME)
 
 # Rebuild docs/openapi.json from the functions' routes (a test fails while it is stale).
 openapi: $(VENV)/.local-installed

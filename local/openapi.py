@@ -15,6 +15,8 @@ from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 from local import template
 from local.template import ROOT
 from shared.api import SECURITY_SCHEME
+from shared.auth import Role
+from shared.schemas.common import LEARNER_POLICY, REFUSED, SERVER_SET
 
 DOCUMENT = ROOT / "docs" / "openapi.json"
 VERSION = "1.0"
@@ -108,6 +110,31 @@ def _enveloped(operation: dict[str, Any], method: str) -> dict[str, Any]:
     return operation
 
 
+def _with_fields_by_role(operation: dict[str, Any], schemas: dict[str, Any]) -> None:
+    """List on the operation which body fields each role may send (`x-fields-by-role`), and say so
+    in its description: staff send every field; a learner, where the operation admits them, not
+    the fields marked `x-learner: refused`, and those marked `server-set` are replaced."""
+    reference = operation.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema", {})
+    if "$ref" not in reference:
+        return
+    properties: dict[str, Any] = schemas[reference["$ref"].rsplit("/", 1)[1]]["properties"]
+    fields = sorted(properties)
+    roles = {role for requirement in operation["security"] for role in requirement[SECURITY_SCHEME]} or set(Role)
+    policy = {name: schema.get(LEARNER_POLICY) for name, schema in properties.items()}
+    learner = [name for name in fields if policy[name] != REFUSED] if Role.LEARNER in roles else []
+    operation["x-fields-by-role"] = {role: fields if role != Role.LEARNER else learner for role in sorted(Role)}
+    if Role.LEARNER not in roles:
+        return
+    refused = [name for name in fields if policy[name] == REFUSED]
+    server_set = [name for name in fields if policy[name] == SERVER_SET]
+    notes = [f"Learners may send {', '.join(learner)}."]
+    if refused:
+        notes.append(f"Only staff may send {', '.join(refused)} (a learner sending any is refused with 403).")
+    if server_set:
+        notes.append(f"When a learner sends {', '.join(server_set)}, the server's own value is used instead.")
+    operation["description"] = "\n\n".join([operation.get("description", "").strip(), " ".join(notes)]).strip()
+
+
 def _json(schema: dict[str, Any]) -> dict[str, Any]:
     return {"application/json": {"schema": schema}}
 
@@ -130,6 +157,9 @@ def build() -> dict[str, Any]:
                 continue
             if schemas.setdefault(schema_name, schema) != schema:
                 raise ValueError(f"Two functions describe the schema {schema_name} differently")
+    for operations in paths.values():
+        for operation in operations.values():
+            _with_fields_by_role(operation, schemas)
     return {
         "openapi": "3.1.0",
         "info": {

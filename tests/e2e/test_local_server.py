@@ -162,6 +162,25 @@ def test_media_uploads_register_and_download_byte_identical(server: Server) -> N
         urllib.request.urlopen(record["downloadUrl"], timeout=30)  # noqa: S310 - the object is gone
 
 
+def test_a_download_keeps_a_non_ascii_name_and_loses_direction_overrides(server: Server) -> None:
+    admin = server.token(tenant="e2e-names")
+    sent_name = "Résumé 履歴書\u202egnp.exe.png"  # U+202E would show the name reversed: "Résumé 履歴書exe.png"
+    form, content_type = encode_multipart_formdata({"format": "image", "file": (sent_name, samples.PNG, "image/png")})
+    status, created, _ = server.request("POST", "/api/media", admin, form, content_type)
+    assert status == 201, created
+    assert created["result"]["orgFilename"] == "Résumé 履歴書gnp.exe.png"
+
+    record = server.request("GET", f"/api/media/{created['result']['mediaId']}", admin)[1]["result"]
+    with urllib.request.urlopen(record["downloadUrl"], timeout=30) as response:  # noqa: S310 - loopback
+        body, disposition = response.read(), response.headers["Content-Disposition"]
+
+    assert body == samples.PNG
+    assert disposition == (
+        'attachment; filename="Resume gnp.exe.png"; '
+        "filename*=UTF-8''R%C3%A9sum%C3%A9%20%E5%B1%A5%E6%AD%B4%E6%9B%B8gnp.exe.png"
+    )
+
+
 def test_a_learners_whole_journey_ends_in_one_course_completed_event(server: Server) -> None:
     tenant, learner_id = "journey-tenant", "journey-learner"
     admin, learner = server.token(tenant=tenant), server.token("learner", tenant, learner_id)

@@ -51,14 +51,38 @@ def test_a_failed_request_is_not_remembered(api: Api) -> None:
 
 
 def test_a_malformed_key_is_refused(api: Api) -> None:
-    for key in ("has space", "x" * 256):
-        refused = create(api, key)
+    for key in ("has space", "x" * 256, "", "clé"):
+        refused = api.call("POST", "/api/courses", json_body={"title": "t"}, headers={"Idempotency-Key": key})
         assert (refused.status, refused.err) == (400, "INVALID_REQUEST"), key
+        assert "Idempotency-Key header must be 1-255 printable ASCII characters" in refused.errmsg
     assert api.call("GET", "/api/courses").result["count"] == 0
+
+
+def test_keys_of_different_callers_never_meet(api: Api) -> None:
+    # Joined with "#", user zed's key b#c and user zed#b's key c were one record.
+    first = create(api.as_("admin", user="zed"), "b#c", title="Zed's")
+    second = create(api.as_("admin", user="zed#b"), "c", title="Zed#b's")
+
+    assert first.status == second.status == 201
+    assert "Idempotent-Replayed" not in second.headers
+    assert second.result["courseId"] != first.result["courseId"]
+    assert api.call("GET", "/api/courses").result["count"] == 2
+
+
+def test_ids_with_spaces_or_accents_may_use_keys(api: Api) -> None:
+    caller = api.as_("admin", user="Zoë Smith", tenant=f"école {uuid.uuid4()}")
+    key = str(uuid.uuid4())
+
+    first, retried = create(caller, key), create(caller, key)
+
+    assert first.status == retried.status == 201
+    assert retried.headers.get("Idempotent-Replayed") == "true"
+    assert retried.result == first.result
 
 
 def test_a_retried_attempt_start_is_the_same_attempt(api: Api) -> None:
     lesson_id = api.create_lesson(resume=False)["lessonId"]
+    api.add_lesson(api.create_course(status="published", free=True)["courseId"], None, lesson_id)
     learner = api.as_("learner")
     key = str(uuid.uuid4())
     path = f"/api/lessons/{lesson_id}/tracking"

@@ -167,7 +167,7 @@ def test_get_gives_a_download_url_that_serves_the_bytes(api):
     }
     with urllib.request.urlopen(response.result["downloadUrl"], timeout=30) as download:  # noqa: S310 - loopback
         assert download.read() == samples.GIF
-        assert download.headers["Content-Disposition"] == 'attachment; filename="anim.gif"'
+        assert download.headers["Content-Disposition"] == "attachment; filename=\"anim.gif\"; filename*=UTF-8''anim.gif"
 
 
 def test_delete_removes_record_object_and_attachments(api):
