@@ -42,6 +42,14 @@ def track_not_found(user_id: str, course_id: str) -> NotFound:
     return NotFound(f"User {user_id} has not started course {course_id}; start its tracking first.")
 
 
+def start_time(sent: str | None, now: str) -> str:
+    """When a track or attempt starts: now, or the time staff sent (a learner's is never kept:
+    the server's clock). Not in the future, so its end, now at the latest, never precedes it."""
+    if sent and sent > now:
+        raise Invalid(f"startDatetime must not be in the future (it is {now} now).")
+    return sent or now
+
+
 def recount(track: CourseTrackItem, counted: set[str]) -> None:
     """`noOfLessons` and `completedLessons` from the lessons that count for the course now:
     the passed ones among them, plus any staff correction, within 0–noOfLessons."""
@@ -102,7 +110,7 @@ def start_course_tracking(caller: Principal, course_id: str, data: CourseTrackSt
     elif course is None:
         raise course_not_found(course_id)
     counted = repository.counted_lessons(course_id)
-    start = data.start_datetime or now  # a learner's is left out: the server's clock
+    start = start_time(data.start_datetime, now)
     track = repository.new_track(
         course_id,
         user_id,

@@ -27,7 +27,7 @@ from shared.schemas.tracking import (
 )
 from shared.services.access import course_open, open_placement
 from shared.services.changes import apply_changes, dates_in_order, with_retries
-from shared.services.course_tracking import roll_up, tracked_user
+from shared.services.course_tracking import roll_up, start_time, tracked_user
 from shared.services.grading import (
     COMPLETED,
     attempt_number,
@@ -145,7 +145,7 @@ def start_lesson_tracking(caller: Principal, lesson_id: str, data: LessonTrackSt
             number,
             lesson_track_id=str(uuid.uuid4()),
             course_id=course_id,
-            start_datetime=data.start_datetime or now,
+            start_datetime=start_time(data.start_datetime, now),
             status="started",
             total_content=data.total_content,
             current_position=data.current_position,

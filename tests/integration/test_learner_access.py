@@ -258,6 +258,16 @@ def test_staff_set_dates_in_order(course: Course) -> None:
     )
 
 
+def test_staff_starts_are_not_in_the_future(api: Api, course: Course) -> None:
+    for refused in (
+        course.track("POST", caller=api, userId="someone", startDatetime="2099-01-01T00:00:00Z"),
+        course.lesson(course.lessons[1], "POST", caller=api, userId="someone", startDatetime="2099-01-01T00:00:00Z"),
+    ):
+        assert (refused.status, refused.err) == (400, "INVALID_REQUEST")
+        assert "startDatetime must not be in the future" in refused.errmsg
+    assert course.track("POST", caller=api, userId="someone", startDatetime=PAST).result["startDatetime"] == PAST
+
+
 def test_a_course_without_counted_lessons_is_completed_by_staff_only(api: Api) -> None:
     course_id = api.create_course(status="published")["courseId"]
     not_counted = api.create_lesson()["lessonId"]
