@@ -150,11 +150,12 @@ def create_app() -> APIGatewayHttpResolver:
         # The validated body, as a learner may send it (RequestModel.learner_policy): fields only
         # staff set are refused, fields whose value is the server's are left out.
         principal: Principal = app.context[_PRINCIPAL]
-        arguments: dict[str, Any] = app.context.get("_route_args", {})
-        for name, value in arguments.items():
-            if isinstance(value, RequestModel) and not principal.is_staff:
-                refuse_staff_fields(set(value.refused_for_learners()))
-                arguments[name] = value.without_server_set()
+        if not principal.is_staff:
+            arguments: dict[str, Any] = app.context.get("_route_args", {})
+            for name, value in arguments.items():
+                if isinstance(value, RequestModel):
+                    refuse_staff_fields(set(value.refused_for_learners()))
+                    arguments[name] = value.without_server_set()
         return next_middleware(app)
 
     def idempotency_middleware(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response[Any]:

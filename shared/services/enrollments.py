@@ -94,15 +94,13 @@ def enrollment_out(enrollment: EnrollmentItem) -> EnrollmentOut:
 def _status_condition(status: EnrollmentStatus | None, now: str) -> Condition:
     """Enrollments in `status` as they stand now (an active one past its end is expired), or all
     but cancelled ones."""
-    status_is: Condition = EnrollmentItem.status == status
-    ended: Condition = EnrollmentItem.status.is_in(*ACTIVE) & (EnrollmentItem.end_time <= now)
     if status is None:
         return EnrollmentItem.status != CANCELLED
-    matching = status_is
+    matching: Condition = EnrollmentItem.status == status
     if status in ACTIVE:
-        matching = status_is & not_ended(now)
+        matching &= not_ended(now)
     elif status == EXPIRED:
-        matching = status_is | ended
+        matching |= EnrollmentItem.status.is_in(*ACTIVE) & (EnrollmentItem.end_time <= now)
     return matching
 
 

@@ -4,6 +4,7 @@ lesson's rules (its course link's where it has one), and the course roll-up in t
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from shared.auth import Principal
@@ -231,11 +232,9 @@ def complete_lesson_tracking(caller: Principal, lesson_id: str, data: LessonTrac
         now = utc_now()
         apply_changes(item, {"end_datetime": now, **changes, "status": COMPLETED}, caller, _check_attempt)
         passed = passes(graded_score(attempts, item.attempts_grade), passing_marks)
-        counted = passed and may_count and track is not None
+        counted = partial(repository.counted_lessons, item.course_id or "")  # read only if the lesson is new to it
         advanced = (
-            counted
-            and track is not None
-            and roll_up(track, lesson_id, lambda: repository.counted_lessons(item.course_id or ""), now, caller.user_id)
+            passed and may_count and track is not None and roll_up(track, lesson_id, counted, now, caller.user_id)
         )
         repository.complete_attempt(item, passed, track if advanced else None)
         count("LessonAttemptCompleted")

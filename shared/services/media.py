@@ -37,6 +37,11 @@ from shared.services.visibility import lesson_not_found
 PENDING_LIFETIME_SECONDS = int(storage.UPLOAD_WINDOW.total_seconds()) + 24 * 3600
 
 
+# What a learner's read of a media record leaves out: its object key, its free-form params and
+# who made and changed it.
+STAFF_ONLY_MEDIA_FIELDS = ("path", "params", "created_by", "updated_by")
+
+
 def media_not_found(media_id: str) -> NotFound:
     return NotFound(f"Media {media_id} not found.")
 
@@ -137,11 +142,6 @@ def get_media(caller: Principal, media_id: str) -> MediaOut:
     out = MediaOut.model_validate(media).model_copy(update=dict.fromkeys(STAFF_ONLY_MEDIA_FIELDS))
     now = utc_now()
     return _with_download_url(out, media) if any(is_open(placement, now) for placement in placements) else out
-
-
-# What a learner's read of a media record leaves out: its object key, its free-form params and
-# who made and changed it.
-STAFF_ONLY_MEDIA_FIELDS = ("path", "params", "created_by", "updated_by")
 
 
 def _with_download_url(out: MediaOut, media: MediaItem) -> MediaOut:
