@@ -9,6 +9,7 @@ import jwt
 
 from shared.errors import Forbidden, Unauthorized
 from shared.observability import logger
+from shared.schemas.common import MAX_ID_BYTES
 from shared.settings import Settings, get_settings
 
 MAX_TENANT_LENGTH = 128
@@ -73,8 +74,8 @@ def verify_token(token: str, settings: Settings | None = None) -> Principal:
 
     user_id = claims.get(settings.claim_user_id)
     tenant_id = claims.get(settings.claim_tenant)
-    if not isinstance(user_id, str) or not user_id:
-        raise Unauthorized(f"The access token has no user id claim '{settings.claim_user_id}'.")
+    if not isinstance(user_id, str) or not user_id or len(user_id.encode()) > MAX_ID_BYTES:
+        raise Unauthorized(f"The access token has no valid user id claim '{settings.claim_user_id}'.")
     if not isinstance(tenant_id, str) or not tenant_id or len(tenant_id) > MAX_TENANT_LENGTH or "#" in tenant_id:
         raise Unauthorized(f"The access token has no valid tenant claim '{settings.claim_tenant}'.")
     return Principal(user_id=user_id, tenant_id=tenant_id, roles=_roles_from_claim(claims.get(settings.claim_roles)))

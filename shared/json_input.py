@@ -37,11 +37,21 @@ def check_depth(value: Any, limit: int = MAX_VALUE_DEPTH) -> Any:
     return value
 
 
+def _not_json(constant: str) -> Any:
+    raise ValueError(f"{constant} is not a JSON value")
+
+
 def parse_json(text: str | bytes, limit: int = MAX_VALUE_DEPTH) -> Any:
-    """The value of a JSON text: json.JSONDecodeError when it is not JSON, TooDeeplyNested when it
-    is nested deeper than `limit` (or too deep for the parser itself)."""
+    """The value of a JSON text: json.JSONDecodeError when it is not JSON (NaN and Infinity, which
+    Python's parser accepts, included), TooDeeplyNested when it is nested deeper than `limit` (or
+    too deep for the parser itself)."""
     try:
-        value = json.loads(text)
+        value = json.loads(text, parse_constant=_not_json)
     except RecursionError:
         raise TooDeeplyNested(f"must not be nested more than {limit} levels deep") from None
+    except json.JSONDecodeError:
+        raise
+    except ValueError as error:  # NaN or Infinity, or a number longer than Python converts (4,300 digits)
+        document = text if isinstance(text, str) else text.decode(errors="replace")
+        raise json.JSONDecodeError(str(error), document, 0) from None
     return check_depth(value, limit)

@@ -61,16 +61,27 @@ class EnrollmentRepository:
             **fields,
         )
 
-    def create(self, enrollment: EnrollmentItem) -> None:
-        """Write it unless the user holds one in the course that is not cancelled (AlreadyEnrolled):
-        the key and this condition keep one per user and course under any concurrency."""
+    def create(self, enrollment: EnrollmentItem, over_cancelled: bool) -> None:
+        """Write it unless the user holds one in the course (AlreadyEnrolled), or, `over_cancelled`,
+        one that is not cancelled: the key and this condition keep one per user and course under
+        any concurrency."""
         schedule_expiry(enrollment)
+        condition = EnrollmentItem.pk.does_not_exist()
+        if over_cancelled:
+            condition |= EnrollmentItem.status == "cancelled"
         try:
-            enrollment.save(condition=EnrollmentItem.pk.does_not_exist() | (EnrollmentItem.status == "cancelled"))
+            enrollment.save(condition=condition)
         except PutError as error:
             if condition_failed(error):
                 raise AlreadyEnrolled(enrollment.user_id) from error
             raise
+
+    def of_user(self, course_id: str, user_id: str) -> EnrollmentItem | None:
+        """The user's enrollment in the course, by its key: one GetItem."""
+        try:
+            return EnrollmentItem.get(*self.keys.enrollment_of(course_id, user_id), consistent_read=True)
+        except EnrollmentItem.DoesNotExist:
+            return None
 
     def get(self, enrollment_id: str) -> EnrollmentItem | None:
         found = LmsItem.lookup_index.query(self.keys.enrollment(enrollment_id), LmsItem.gsi2sk == ENROLLMENT_SK)

@@ -110,8 +110,8 @@ class Keys:
         return f"{ATTEMPT_PREFIX}{attempt:06d}"
 
     @staticmethod
-    def passed_sk(lesson_id: str) -> str:
-        return f"{PASSED_PREFIX}{lesson_id}"
+    def passed_sk(lesson_id: str, course_id: str) -> str:
+        return f"{PASSED_PREFIX}{lesson_id}#COURSE#{course_id}"
 
     @staticmethod
     def pointer_sk(course_id: str, module_id: str | None) -> str:
@@ -363,10 +363,13 @@ class LessonAttemptItem(LmsItem, discriminator="lesson_attempt"):
 
 
 class PassedLesson(LmsItem, discriminator="passed_lesson"):
-    """PK `T#…#USER#<user>#PASSED`, SK `LESSON#<lesson>`: the user passed the lesson (graded), so a
-    course track started later counts it. Written with the completing attempt."""
+    """PK `T#…#USER#<user>#PASSED`, SK `LESSON#<lesson>#COURSE#<course>`: the user passed the lesson
+    (graded) under that course's rules, so the course's track started later counts it. Written with
+    the completing attempt. Records written before passes were kept per course have the SK
+    `LESSON#<lesson>` and no `course_id`; they count for every course, as they always did."""
 
     lesson_id = UnicodeAttribute()
+    course_id = UnicodeAttribute(null=True)
     passed_at = UnicodeAttribute()
 
 

@@ -63,6 +63,15 @@ class ModuleRepository:
         found = self._lookup(module_id, LmsItem.gsi2sk == MODULE_HEAD)
         return first_of(found, ModuleItem)
 
+    def parent_of(self, module: ModuleItem) -> ModuleItem | None:
+        """A submodule's parent, by GetItem under their course (None for a top-level module)."""
+        if module.parent_id is None:
+            return None
+        try:
+            return ModuleItem.get(self.keys.course(module.course_id), self.keys.module_sk(module.parent_id))
+        except ModuleItem.DoesNotExist:
+            return None
+
     def get_with_submodules(self, module_id: str) -> tuple[ModuleItem | None, list[SubmoduleEntry]]:
         """The module and its submodules (their copies, in list order): one Query."""
         found = self._lookup(module_id, LmsItem.gsi2sk.between(MODULE_HEAD, f"{CHILD_PREFIX}\uffff"))

@@ -91,10 +91,13 @@ class TrackingRepository:
         links = LmsItem.query(self.keys.course(course_id), LmsItem.sk.startswith(LINK_PREFIX), consistent_read=True)
         return {link.lesson_id for link in links if isinstance(link, LessonLinkItem) and counts_for_passing(link)}
 
-    def passed_lessons(self, user_id: str) -> set[str]:
-        """Every lesson the user has passed: one Query."""
+    def passed_lessons(self, user_id: str, course_id: str) -> set[str]:
+        """The lessons the user has passed in the course (and those passed before passes were
+        kept per course, which count everywhere): one Query."""
         found = LmsItem.query(self.keys.passed_lessons(user_id), consistent_read=True)
-        return {item.lesson_id for item in found if isinstance(item, PassedLesson)}
+        return {
+            item.lesson_id for item in found if isinstance(item, PassedLesson) and item.course_id in (None, course_id)
+        }
 
     def new_track(self, course_id: str, user_id: str, track_id: str, **fields: Any) -> CourseTrackItem:
         return CourseTrackItem(
@@ -163,18 +166,20 @@ class TrackingRepository:
         _save(attempt, ConcurrentModification)
 
     def complete_attempt(self, attempt: LessonAttemptItem, passed: bool, track: CourseTrackItem | None) -> None:
-        """Write the completed attempt, the lesson as passed (when it is) and the advanced course
+        """Write the completed attempt, the lesson as passed in its course (when it is, and has
+        one: a pass under the lesson's own rules counts for no course) and the advanced course
         track (when there is one) in one transaction; ConcurrentModification if the attempt or the
         track changed since they were read."""
         try:
             with transaction() as writes:
                 writes.save(attempt, name="attempt")
-                if passed:
+                if passed and attempt.course_id:
                     writes.save(
                         PassedLesson(
                             self.keys.passed_lessons(attempt.user_id),
-                            self.keys.passed_sk(attempt.lesson_id),
+                            self.keys.passed_sk(attempt.lesson_id, attempt.course_id),
                             lesson_id=attempt.lesson_id,
+                            course_id=attempt.course_id,
                             passed_at=attempt.end_datetime,
                         )
                     )

@@ -94,6 +94,11 @@ def _parse_bool(value: Any) -> Any:
     raise ValueError("must be true or false (1 or 0 are accepted too)")
 
 
+# Stored times compare as text, which needs four-digit years; nothing the service dates is older.
+EARLIEST, LATEST = datetime(1900, 1, 1, tzinfo=UTC), datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC)
+_NOT_A_TIMESTAMP = "must be an ISO-8601 date-time between the years 1900 and 9999, such as 2024-06-01T00:00:00Z"
+
+
 def _parse_timestamp(value: Any) -> str:
     if isinstance(value, datetime):
         moment = value
@@ -101,12 +106,18 @@ def _parse_timestamp(value: Any) -> str:
         try:
             moment = datetime.fromisoformat(value.strip())
         except ValueError:
-            raise ValueError("must be an ISO-8601 date-time such as 2024-06-01T00:00:00Z") from None
+            raise ValueError(_NOT_A_TIMESTAMP) from None
     else:
-        raise ValueError("must be an ISO-8601 date-time such as 2024-06-01T00:00:00Z")
+        raise ValueError(_NOT_A_TIMESTAMP)
     if moment.tzinfo is None:  # a time without an offset is taken as UTC
         moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).strftime(TIMESTAMP_FORMAT)
+    try:
+        moment = moment.astimezone(UTC)
+    except OverflowError:  # an offset that takes it past year 1 or 9999
+        raise ValueError(_NOT_A_TIMESTAMP) from None
+    if not EARLIEST <= moment <= LATEST:
+        raise ValueError(_NOT_A_TIMESTAMP)
+    return moment.strftime(TIMESTAMP_FORMAT)
 
 
 def json_text(value: Any, example: str = '{"key": "value"}') -> Any:
@@ -154,9 +165,14 @@ def _check_text_or_object(value: str | dict[str, Any]) -> str | dict[str, Any]:
 
 def _http_url(value: Any) -> Any:
     if isinstance(value, str):
-        parts = urlsplit(value)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise ValueError("must be an http(s) URL such as https://youtube.com/watch?v=example")
+        message = "must be an http(s) URL such as https://youtube.com/watch?v=example"
+        try:
+            parts = urlsplit(value)
+            parts.port  # noqa: B018 - raises ValueError for a port out of range
+        except ValueError:
+            raise ValueError(message) from None
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(message)
     return value
 
 
@@ -173,7 +189,18 @@ Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, ma
 Slug = Annotated[str, StringConstraints(strip_whitespace=True, max_length=255, pattern=SLUG_PATTERN)]
 ShortText = Annotated[str, StringConstraints(max_length=500)]
 LongText = Annotated[str, StringConstraints(max_length=20_000)]
-Identifier = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
+MAX_ID_BYTES = 255  # user ids go into keys, which DynamoDB caps in bytes (a sort key at 1,024)
+
+
+def _id_within_bytes(value: str) -> str:
+    if len(value.encode()) > MAX_ID_BYTES:
+        raise ValueError(f"must be at most {MAX_ID_BYTES} bytes of UTF-8")
+    return value
+
+
+Identifier = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255), AfterValidator(_id_within_bytes)
+]
 PageNumber = Annotated[int, Field(ge=1)]
 PageSize = Annotated[int, Field(ge=1, le=100)]
 

@@ -8,6 +8,7 @@ from pydantic import AfterValidator, Field, StringConstraints, model_validator
 from shared.media_rules import MediaFormat, clean_filename
 from shared.schemas.common import JsonObject, RequestModel, ResponseModel, SourceUrl
 
+MAX_OBJECT_BYTES = 5 * 1024**4  # S3's largest object; the accepted formats' own limits are far lower
 StorageHint = Literal["local", "cloud", "s3", "external"]
 ContentType = Annotated[
     str, StringConstraints(strip_whitespace=True, to_lower=True, max_length=100, pattern=r"^[\w.+-]+/[\w.+-]+$")
@@ -23,7 +24,7 @@ class MediaCreate(RequestModel):
     sub_format: Annotated[str, StringConstraints(max_length=100)] | None = None
     org_filename: FileName | None = None
     content_type: ContentType | None = None
-    size: Annotated[int, Field(ge=1)] | None = None
+    size: Annotated[int, Field(ge=1, le=MAX_OBJECT_BYTES)] | None = None
     storage: StorageHint | None = None  # a hint: the response says where the bytes really are
     source: SourceUrl | None = None
     params: JsonObject | None = None

@@ -5,7 +5,7 @@
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import Field, model_validator
+from pydantic import AfterValidator, Field, model_validator
 
 from shared.schemas.common import (
     Identifier,
@@ -25,7 +25,17 @@ OpenAttemptStatus = Literal["started", "in_progress", "incomplete", "submitted"]
 Count = Annotated[int, Field(ge=0, le=1_000_000)]
 AttemptNumber = Annotated[int, Field(ge=1, le=999_999)]
 Amount = Annotated[int, Field(ge=0, le=1_000_000_000)]  # content units, seconds
-Marks = Annotated[int | float, Field(ge=0, le=1_000_000)]
+
+
+def _hundredths(value: int | float) -> int | float:
+    # Marks are kept to two decimals: what a mark sheet shows, and a number DynamoDB can store
+    # (it refuses magnitudes below 1e-130).
+    if round(value, 2) != value:
+        raise ValueError("must have at most two decimal places")
+    return value
+
+
+Marks = Annotated[int | float, Field(ge=0, le=1_000_000), AfterValidator(_hundredths)]
 
 
 class CourseTrackStart(RequestModel):
@@ -41,7 +51,7 @@ class CourseTrackUpdate(RequestModel):
     user_id: Identifier | None = None
     completed_lessons: Annotated[Count | None, StaffOnly] = None
     status: CourseTrackStatus | None = None  # a learner's only move is to in_progress
-    last_accessed_date: Timestamp | None = None
+    last_accessed_date: Annotated[Timestamp | None, ServerSetForLearners] = None  # a learner's update is an access
 
     @model_validator(mode="before")
     @classmethod

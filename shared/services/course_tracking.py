@@ -118,7 +118,7 @@ def start_course_tracking(caller: Principal, course_id: str, data: CourseTrackSt
         start_datetime=start,
         status=INCOMPLETE,
         last_accessed_date=start,
-        completed_lesson_ids=repository.passed_lessons(user_id) & counted,
+        completed_lesson_ids=repository.passed_lessons(user_id, course_id) & counted,
         created_by=caller.user_id,
         created_at=now,
     )
@@ -133,8 +133,8 @@ def start_course_tracking(caller: Principal, course_id: str, data: CourseTrackSt
 
 
 def update_course_tracking(caller: Principal, course_id: str, data: CourseTrackUpdate) -> CourseTrackOut:
-    """A learner may touch `lastAccessedDate` and move the track to `in_progress`; staff may also
-    correct `completedLessons` and `status`."""
+    """A learner may touch `lastAccessedDate` (to now) and move the track to `in_progress`; staff
+    may set it, and correct `completedLessons` and `status`."""
     user_id = tracked_user(caller, data.user_id)
     if not caller.is_staff and data.status not in (None, IN_PROGRESS):
         raise Forbidden("Learners may only move a course to in_progress; complete it with PUT .../tracking/complete.")
@@ -154,8 +154,8 @@ def update_course_tracking(caller: Principal, course_id: str, data: CourseTrackU
                 complete(track, now)
             else:
                 track.status, track.end_datetime = data.status, None
-        if data.last_accessed_date:
-            track.last_accessed_date = data.last_accessed_date
+        if data.last_accessed_date or not caller.is_staff:  # a learner's update is an access, now
+            track.last_accessed_date = data.last_accessed_date or now
         track.updated_by, track.updated_at = caller.user_id, now
         repository.save_track(track)
         return CourseTrackOut.model_validate(track)

@@ -23,7 +23,7 @@ from shared.schemas.enrollments import (
     EnrollmentSummary,
     EnrollmentUpdate,
 )
-from shared.services.access import EXPIRED, effective_status
+from shared.services.access import EXPIRED, effective_status, no_access
 from shared.services.changes import apply_changes, with_retries
 from shared.services.visibility import PUBLISHED, course_not_found
 
@@ -76,8 +76,12 @@ def enroll(caller: Principal, data: EnrollmentCreate) -> EnrollmentOut:
         **data.model_dump(exclude_none=True, exclude={"course_id", "user_id"}),
     )
     try:
-        repository.create(enrollment)
+        # Staff may enroll again over a cancelled enrollment; a learner may not undo a cancellation.
+        repository.create(enrollment, over_cancelled=caller.is_staff)
     except AlreadyEnrolled:
+        existing = None if caller.is_staff else repository.of_user(course_id, data.user_id)
+        if existing is not None and existing.status == CANCELLED:
+            raise no_access(data.user_id, course_id, existing, now) from None
         raise Conflict(f"User {data.user_id} is already enrolled in course {course_id}.") from None
     count("Enrolled")
     return enrollment_out(enrollment)

@@ -30,7 +30,7 @@ from shared.schemas.media import AttachmentOut
 from shared.services.access import lesson_shown
 from shared.services.changes import apply_changes, dates_in_order, with_retries
 from shared.services.images import discard_image, new_image, sent_image, with_image_url
-from shared.services.modules import in_order, learner_sees, module_not_found
+from shared.services.modules import in_order, learner_sees, module_not_found, shown_alone
 from shared.services.visibility import PUBLISHED, course_not_found, lesson_not_found, visible_course
 
 
@@ -232,8 +232,9 @@ def _tree_order(modules: list[ModuleItem]) -> list[ModuleItem]:
 
 def list_module_lessons(caller: Principal, module_id: str, status: str | None) -> LessonList:
     """The lessons placed in the module itself (not in its submodules): one Query."""
-    module, links = ModuleRepository(caller.tenant_id).get_with_links(module_id)
-    if module is None or not learner_sees(caller, module):
+    repository = ModuleRepository(caller.tenant_id)
+    module, links = repository.get_with_links(module_id)
+    if shown_alone(caller, repository, module) is None:
         raise module_not_found(module_id)
     entries = visible_entries(caller, links)
     return LessonList(lessons=[entry for entry in entries if status is None or entry.status == status])

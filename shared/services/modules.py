@@ -40,6 +40,17 @@ def learner_sees(caller: Principal, module: ModuleFields) -> bool:
     return caller.is_staff or (module.status == PUBLISHED and module.course_status == PUBLISHED)
 
 
+def shown_alone(caller: Principal, repository: ModuleRepository, module: ModuleItem | None) -> ModuleItem | None:
+    """A module read by id, if the caller may see it: for a learner, a submodule also needs its
+    parent published, as in the course tree (one more read, for submodules only)."""
+    if module is None or not learner_sees(caller, module):
+        return None
+    if caller.is_staff or module.parent_id is None:
+        return module
+    parent = repository.parent_of(module)
+    return module if parent is not None and learner_sees(caller, parent) else None
+
+
 def create_module(caller: Principal, data: ModuleCreate) -> ModuleOut:
     """A module of a course of the tenant, or a submodule of one of its top-level modules."""
     course_id, parent_id = str(data.course_id), data.parent_id and str(data.parent_id)
@@ -80,8 +91,9 @@ def create_module(caller: Principal, data: ModuleCreate) -> ModuleOut:
 
 
 def get_module(caller: Principal, module_id: str) -> ModuleOut:
-    module = ModuleRepository(caller.tenant_id).get(module_id)
-    if module is None or not learner_sees(caller, module):
+    repository = ModuleRepository(caller.tenant_id)
+    module = shown_alone(caller, repository, repository.get(module_id))
+    if module is None:
         raise module_not_found(module_id)
     return with_image_url(ModuleOut.model_validate(module))
 
@@ -109,7 +121,7 @@ def list_submodules(caller: Principal, module_id: str) -> Submodules:
     """A module's submodules in order (none for a submodule: there is no third level)."""
     repository = ModuleRepository(caller.tenant_id)
     module, entries = repository.get_with_submodules(module_id)
-    if module is None or not learner_sees(caller, module):
+    if shown_alone(caller, repository, module) is None:
         raise module_not_found(module_id)
     visible: list[SubmoduleEntry] = [entry for entry in entries if caller.is_staff or entry.status == PUBLISHED]
     return Submodules(sub_modules=[ModuleSummary.model_validate(entry) for entry in visible])

@@ -193,7 +193,7 @@ LEARNER_FIELDS: dict[str, tuple[str, int, dict[str, tuple[object, str | int]]]] 
         LEARNER,
         200,
         {
-            "userId": (LEARNER, OK), "status": ("in_progress", OK), "lastAccessedDate": ("2024-06-01T00:00:00Z", OK),
+            "userId": (LEARNER, OK), "status": ("in_progress", OK), "lastAccessedDate": (SENT_DATE, SERVER),
             "completedLessons": (1, 403),
         },
     ),

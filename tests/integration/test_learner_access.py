@@ -2,11 +2,13 @@
 on the terms staff set, stop progressing the moment their access lapses, cannot set the dates a
 certificate is issued on, and read only what is published to them."""
 
+import uuid
 from dataclasses import dataclass
 
 import pytest
 
 from shared.clock import utc_now
+from shared.repository.items import Keys, PassedLesson
 from tests.support.api import Api, ApiResponse
 from tests.support.stream import Stream
 
@@ -344,6 +346,7 @@ def test_learners_read_a_lesson_and_its_media_through_a_published_placement(plac
 def test_learners_do_not_read_what_is_not_published_to_them(api: Api, placed: Placed, hide: str) -> None:
     course, module = f"/api/courses/{placed.course_id}", f"/api/modules/{placed.module_id}"
     path = f"{course}/modules/{placed.module_id}/lessons/{placed.lesson_id}"
+    submodule = None
     if hide == "course_draft":
         api.call("PUT", course, json_body={"status": "draft"})
     elif hide == "module_unpublished":
@@ -366,6 +369,15 @@ def test_learners_do_not_read_what_is_not_published_to_them(api: Api, placed: Pl
         placed.lesson(),
         placed.media(),
         placed.learner.call("POST", f"/api/lessons/{placed.lesson_id}/tracking", json_body={}),
+        *(
+            # The submodule itself, and its lessons, are hidden with its parent, as in the tree.
+            [
+                placed.learner.call("GET", f"/api/modules/{submodule}"),
+                placed.learner.call("GET", f"/api/modules/{submodule}/lessons"),
+            ]
+            if hide == "parent_unpublished"
+            else []
+        ),
     ):
         assert (refused.status, refused.err) == (404, "RESOURCE_NOT_FOUND"), (hide, refused.body)
     assert api.call("GET", f"/api/lessons/{placed.lesson_id}").status == 200  # staff still read it
@@ -384,3 +396,107 @@ def test_a_free_lesson_of_a_draft_course_gives_nothing(api: Api) -> None:
     api.call("PUT", f"/api/courses/{draft}", json_body={"status": "published"})
     assert learner.call("GET", f"/api/media/{media_id}").status == 200
     assert learner.call("POST", f"/api/lessons/{lesson_id}/tracking", json_body={}).status == 201
+
+
+def test_a_learner_cannot_undo_a_cancellation_by_enrolling_again(api: Api) -> None:
+    course_id = api.create_course(status="published", autoEnroll=True)["courseId"]
+    learner = api.as_("learner")
+    enrollment = enroll(learner, course_id, learner.user).result
+    api.call("DELETE", f"/api/enrollments/{enrollment['enrollmentId']}")
+
+    again = enroll(learner, course_id, learner.user)
+
+    assert (again.status, again.err) == (403, "FORBIDDEN")
+    assert "was cancelled; ask an instructor to enroll you again" in again.errmsg
+    assert listed(api, userId=learner.user, status="cancelled")[0]["enrollmentId"] == enrollment["enrollmentId"]
+    assert enroll(api, course_id, learner.user).status == 201  # staff re-enroll them
+    assert enroll(learner, course_id, learner.user).status == 409  # enrolled already
+
+
+# Passes count for the course whose rules they were made under
+
+
+def test_a_pass_under_another_courses_easier_rules_does_not_count(api: Api) -> None:
+    lesson_id = api.create_lesson(totalMarks=100, passingMarks=10)["lessonId"]
+    strict = api.create_course(status="published")["courseId"]
+    api.add_lesson(strict, None, lesson_id, passingMarks=90)
+    lenient = api.create_course(status="published", free=True)["courseId"]
+    api.add_lesson(lenient, None, lesson_id)
+    learner = api.as_("learner")
+    enroll(api, strict, learner.user)
+    path = f"/api/lessons/{lesson_id}/tracking"
+
+    assert learner.call("POST", path, json_body={"courseId": lenient}).status == 201
+    assert learner.call("PUT", f"{path}/complete", json_body={"score": 15}).status == 200  # passes there
+    started = learner.call("POST", f"/api/courses/{strict}/tracking", json_body={}).result
+    assert (started["noOfLessons"], started["completedLessons"]) == (1, 0)  # not here: it asks for 90
+
+    learner.call("POST", path, json_body={"courseId": strict})
+    learner.call("PUT", f"{path}/complete", json_body={"score": 95})
+    assert learner.call("GET", f"/api/courses/{strict}/tracking").result["status"] == "completed"
+
+
+def test_a_pass_recorded_before_passes_were_kept_per_course_still_counts(api: Api) -> None:
+    course_id = api.create_course(status="published")["courseId"]
+    lesson_id = api.create_lesson(totalMarks=10, passingMarks=5)["lessonId"]
+    api.add_lesson(course_id, None, lesson_id)
+    learner = api.as_("learner")
+    enroll(api, course_id, learner.user)
+    keys = Keys(api.tenant)
+    # As the earlier version wrote it: keyed by the lesson alone, with no course.
+    PassedLesson(keys.passed_lessons(learner.user), f"LESSON#{lesson_id}", lesson_id=lesson_id, passed_at=PAST).save()
+
+    started = learner.call("POST", f"/api/courses/{course_id}/tracking", json_body={}).result
+
+    assert (started["completedLessons"], started["status"]) == (1, "completed")
+
+
+# Values no store or clock can hold are the caller's mistake
+
+
+@pytest.mark.parametrize(
+    "when", ["9999-12-31T23:59:59-14:00", "0001-01-01T00:00:00+14:00", "0999-06-01T00:00:00Z", "1899-12-31T23:59:59Z"]
+)
+def test_a_date_outside_the_years_1900_to_9999_is_400_after_the_token(api: Api, when: str) -> None:
+    body = {"title": "T", "startDatetime": when}
+    anonymous = api.call("POST", "/api/courses", json_body=body, token=None)
+    refused = api.call("POST", "/api/courses", json_body=body)
+    learner = api.as_("learner").call(
+        "PUT", f"/api/courses/{uuid.uuid4()}/tracking", json_body={"lastAccessedDate": when}
+    )
+
+    assert (anonymous.status, refused.status, learner.status) == (401, 400, 400)
+    assert "between the years 1900 and 9999" in refused.errmsg
+    assert api.call("GET", "/api/courses").result["count"] == 0
+
+
+def test_numbers_and_ids_the_table_cannot_hold_are_400(api: Api, course: Course) -> None:
+    too_fine = course.lesson(course.lessons[0], "PUT", "/complete", score=1e-200)
+    assert (too_fine.status, too_fine.errmsg) == (400, "The field 'score' must have at most two decimal places.")
+    huge = api.call(
+        "POST", "/api/media", json_body={"format": "video", "source": "https://x.example/v", "size": 10**200}
+    )
+    assert (huge.status, huge.err) == (400, "INVALID_REQUEST")
+    long_id = enroll(api, course.course_id, "\U0001d54f" * 255)  # 255 characters, 1,020 bytes
+    assert (long_id.status, long_id.errmsg) == (400, "The field 'userId' must be at most 255 bytes of UTF-8.")
+    bad_port = api.call("POST", "/api/media", json_body={"format": "video", "source": "https://x.example:99999999/v"})
+    assert (bad_port.status, bad_port.err) == (400, "INVALID_REQUEST")
+    not_json = api.call(
+        "POST", "/api/courses", body=b'{"title": "T", "params": {"a": NaN}}', content_type="application/json"
+    )
+    assert (not_json.status, not_json.errmsg) == (400, "The request body is not valid JSON (NaN is not a JSON value).")
+    digits = api.call(
+        "POST", "/api/courses", body=b'{"title": "T", "x": ' + b"1" * 5000 + b"}", content_type="application/json"
+    )
+    assert (digits.status, digits.err) == (400, "INVALID_REQUEST")
+    assert "is not valid JSON" in digits.errmsg
+    done = course.lesson(course.lessons[0], "PUT", "/complete", score=85.5)
+    assert (done.status, done.result["score"]) == (200, 85.5)
+
+
+def test_a_token_whose_user_id_is_too_long_for_a_key_is_401(api: Api) -> None:
+    learner = api.as_("learner", user="u" * 256)
+
+    refused = learner.call("GET", "/api/courses")
+
+    assert (refused.status, refused.errmsg) == (401, "The access token has no valid user id claim 'sub'.")

@@ -72,7 +72,8 @@ def seed(api: Api) -> None:
             enrollments.new_enrollment(
                 COURSE_ID, user_id, enrollment_id, sortable_now(), enrolled_on_time=made["created_at"],
                 status="active", course=course_summary(course), enrolled_by=api.user, enrolled_at=made["created_at"],
-            )
+            ),
+            over_cancelled=False,
         )  # fmt: skip
     tracking = TrackingRepository(api.tenant)
     tracking.create_track(

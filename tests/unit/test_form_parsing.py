@@ -98,7 +98,8 @@ def test_start_after_end_is_refused():
         ({"title": "t", "tagline": "x"}, "The field 'tagline' is not a field this endpoint accepts."),
         (
             {"title": "t", "startDatetime": "next monday"},
-            "The field 'startDatetime' must be an ISO-8601 date-time such as 2024-06-01T00:00:00Z.",
+            "The field 'startDatetime' must be an ISO-8601 date-time between the years 1900 and 9999, such as "
+            "2024-06-01T00:00:00Z.",
         ),
         ({"title": 5}, "The field 'title' must be text."),
         (
