@@ -29,7 +29,7 @@ from pydantic import BeforeValidator
 from shared.auth import Principal, Role, authenticate, require_roles
 from shared.envelope import envelope
 from shared.errors import ApiError, Forbidden, Invalid, NotFound, UnsupportedMediaType
-from shared.json_input import MAX_BODY_DEPTH, TooDeeplyNested, parse_json
+from shared.json_input import MAX_BODY_DEPTH, NotUnicode, TooDeeplyNested, parse_json
 from shared.observability import logger, metrics
 from shared.schemas.common import REFUSED, RequestModel
 from shared.validation import describe_validation_errors
@@ -109,7 +109,7 @@ def parse_json_body(text: str) -> Any:
     as malformed JSON (Powertools answers a JSONDecodeError with its validation error: 400)."""
     try:
         return parse_json(text, MAX_BODY_DEPTH)
-    except TooDeeplyNested as error:
+    except (TooDeeplyNested, NotUnicode) as error:
         raise json.JSONDecodeError(f"the JSON {error}", text, 0) from None
 
 
@@ -209,11 +209,16 @@ def create_app() -> APIGatewayHttpResolver:
 
     @app.exception_handler(ValueError)
     def handle_value_error(error: ValueError) -> Response[Any]:
-        # Powertools' multipart parser raises a bare ValueError (broken boundary, undecodable
-        # part); once the body has been parsed, a ValueError is our own bug.
-        if not app.context.get(_BODY_PARSED):
-            return refuse_after_authorizing(Invalid(f"The multipart/form-data body could not be parsed: {error}."))
-        return unexpected(error)
+        # Powertools' body parsing raises a bare ValueError (a broken multipart boundary, a part or
+        # a JSON body that is not UTF-8); once the body has been parsed, a ValueError is our own bug.
+        if app.context.get(_BODY_PARSED):
+            return unexpected(error)
+        content_type = (app.current_event.headers or {}).get("content-type", "")
+        body = "multipart/form-data body" if content_type.lower().startswith("multipart/") else "request body"
+        try:
+            return refuse_after_authorizing(Invalid(f"The {body} could not be parsed: {error}."))
+        except Exception as failure:  # a fault of our own while checking the caller: the envelope's 500
+            return unexpected(failure)
 
     def unexpected(error: Exception) -> Response[Any]:
         # The client gets no internals; the log has them, keyed by the request id.

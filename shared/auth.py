@@ -13,6 +13,7 @@ from shared.schemas.common import MAX_ID_BYTES
 from shared.settings import Settings, get_settings
 
 MAX_TENANT_LENGTH = 128
+MAX_TENANT_BYTES = 4 * MAX_TENANT_LENGTH
 
 
 class Role(StrEnum):
@@ -72,13 +73,25 @@ def verify_token(token: str, settings: Settings | None = None) -> Principal:
         logger.info("Access token refused", extra={"reason": str(exc)})
         raise Unauthorized("The access token is not valid; sign in again.") from exc
 
-    user_id = claims.get(settings.claim_user_id)
-    tenant_id = claims.get(settings.claim_tenant)
-    if not isinstance(user_id, str) or not user_id or len(user_id.encode()) > MAX_ID_BYTES:
+    user_id = _key_text(claims.get(settings.claim_user_id), MAX_ID_BYTES)
+    tenant_id = _key_text(claims.get(settings.claim_tenant), MAX_TENANT_BYTES)
+    if user_id is None:
         raise Unauthorized(f"The access token has no valid user id claim '{settings.claim_user_id}'.")
-    if not isinstance(tenant_id, str) or not tenant_id or len(tenant_id) > MAX_TENANT_LENGTH or "#" in tenant_id:
+    if tenant_id is None or len(tenant_id) > MAX_TENANT_LENGTH or "#" in tenant_id:
         raise Unauthorized(f"The access token has no valid tenant claim '{settings.claim_tenant}'.")
     return Principal(user_id=user_id, tenant_id=tenant_id, roles=_roles_from_claim(claims.get(settings.claim_roles)))
+
+
+def _key_text(claim: Any, max_bytes: int) -> str | None:
+    """A claim that may go into keys: non-empty Unicode text (no lone surrogates) of at most
+    `max_bytes` bytes of UTF-8; None otherwise."""
+    if not isinstance(claim, str) or not claim:
+        return None
+    try:
+        size = len(claim.encode())
+    except UnicodeEncodeError:
+        return None
+    return claim if size <= max_bytes else None
 
 
 def authenticate(headers: dict[str, str]) -> Principal:

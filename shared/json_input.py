@@ -17,6 +17,10 @@ class TooDeeplyNested(ValueError):
     """Well-formed JSON nested deeper than the limit."""
 
 
+class NotUnicode(ValueError):
+    """Well-formed JSON whose strings are not Unicode text (lone surrogates)."""
+
+
 def json_depth(value: Any) -> int:
     """How many objects and arrays deep `value` goes (a scalar is 0), without recursion."""
     deepest, pending = 0, [(value, 0)]
@@ -41,17 +45,31 @@ def _not_json(constant: str) -> Any:
     raise ValueError(f"{constant} is not a JSON value")
 
 
+def _finite(number: str) -> float:
+    value = float(number)
+    if value in (float("inf"), float("-inf")):
+        raise ValueError(f"{number} is too large a number")
+    return value
+
+
 def parse_json(text: str | bytes, limit: int = MAX_VALUE_DEPTH) -> Any:
-    """The value of a JSON text: json.JSONDecodeError when it is not JSON (NaN and Infinity, which
-    Python's parser accepts, included), TooDeeplyNested when it is nested deeper than `limit` (or
-    too deep for the parser itself)."""
+    """The value of a JSON text: json.JSONDecodeError when it is not JSON (NaN, Infinity and
+    numbers too large for a float, which Python's parser accepts, included), TooDeeplyNested when
+    it is nested deeper than `limit` (or too deep for the parser itself), NotUnicode when a string
+    in it, a key included, holds a lone surrogate (`"\\ud800"` is valid JSON but not text: it would
+    be stored, then fail every response that carries it)."""
     try:
-        value = json.loads(text, parse_constant=_not_json)
+        value = json.loads(text, parse_constant=_not_json, parse_float=_finite)
     except RecursionError:
         raise TooDeeplyNested(f"must not be nested more than {limit} levels deep") from None
     except json.JSONDecodeError:
         raise
-    except ValueError as error:  # NaN or Infinity, or a number longer than Python converts (4,300 digits)
+    except ValueError as error:  # NaN, Infinity, 1e400, or a number longer than Python converts
         document = text if isinstance(text, str) else text.decode(errors="replace")
         raise json.JSONDecodeError(str(error), document, 0) from None
-    return check_depth(value, limit)
+    check_depth(value, limit)
+    try:
+        json.dumps(value, ensure_ascii=False).encode()  # bounded by now: no deep recursion
+    except UnicodeEncodeError:
+        raise NotUnicode("must be Unicode text: it holds a lone surrogate escape such as \\ud800") from None
+    return value

@@ -33,9 +33,15 @@ def enrollment_active(enrollment: EnrollmentItem | None, now: str) -> bool:
     return enrollment is not None and enrollment.status in ACTIVE and not has_ended(enrollment, now)
 
 
-def no_access(user_id: str, course_id: str, enrollment: EnrollmentItem | None, now: str) -> Forbidden:
+def no_access(
+    user_id: str, course_id: str, enrollment: EnrollmentItem | None, now: str, course: CourseItem | None = None
+) -> Forbidden:
     """Why the user may not make progress in the course, in a sentence they can act on."""
     whose = f"User {user_id}'s enrollment in course {course_id}"
+    if enrollment is None and course is not None and course.free and course.end_datetime:
+        return Forbidden(
+            f"Free course {course_id} ended on {course.end_datetime}; it is open to enrolled learners only."
+        )
     if enrollment is None:
         return Forbidden(f"User {user_id} is not enrolled in course {course_id}; enroll first.")
     status = effective_status(enrollment, now)
@@ -50,9 +56,10 @@ def no_access(user_id: str, course_id: str, enrollment: EnrollmentItem | None, n
 
 
 def course_open(course: CourseItem, enrollment: EnrollmentItem | None, now: str) -> bool:
-    """Whether a learner may make progress in the course itself: it is published, and free or
-    they hold an active enrollment in it."""
-    return course.status == PUBLISHED and (course.free or enrollment_active(enrollment, now))
+    """Whether a learner may make progress in the course itself: it is published, and free (until
+    the course's end) or they hold an active enrollment in it (until the enrollment's end)."""
+    free_now = course.free and (course.end_datetime is None or course.end_datetime > now)
+    return course.status == PUBLISHED and (free_now or enrollment_active(enrollment, now))
 
 
 def require_course_open(
@@ -63,7 +70,7 @@ def require_course_open(
     if course is None or course.status != PUBLISHED:
         raise course_not_found(course_id)
     if not course_open(course, enrollment, now):
-        raise no_access(user_id, course_id, enrollment, now)
+        raise no_access(user_id, course_id, enrollment, now, course)
     return course
 
 
@@ -103,7 +110,7 @@ def open_placement(user_id: str, lesson_id: str, placements: list[Placement], no
     usable = next((placement for placement in visible if is_open(placement, now)), None)
     if usable is None:
         first = visible[0]
-        raise no_access(user_id, first.link.course_id, first.enrollment, now)
+        raise no_access(user_id, first.link.course_id, first.enrollment, now, first.course)
     return usable
 
 

@@ -76,14 +76,16 @@ def attempt_passed(attempt: Scored, passing_marks: Score) -> bool:
     return attempt.status == COMPLETED and attempt.score >= passing_marks
 
 
-def attempt_number(last: int, requested: int | None, limit: int) -> int:
+def attempt_number(last: int, requested: int | None, limit: int, made: int) -> int:
     """The number a new attempt takes after attempt `last`: the next one, or the one asked for if
-    it is the next (taken: 409, a gap: 400); never beyond `limit` when there is one (400)."""
+    it is the next (taken: 409, a gap: 400); refused (400) when `made` attempts already reach
+    `limit`, when there is one. Numbers run across the lesson; `made` counts the attempts under
+    the same rules (the same course)."""
     number = last + 1 if requested is None else requested
     if number <= last:
         raise Conflict(f"Attempt {number} has already been started; the next attempt is {last + 1}.")
     if number > last + 1:
         raise Invalid(f"Attempts are numbered without gaps; the next attempt is {last + 1}, not {number}.")
-    if limit > 0 and number > limit:
+    if limit > 0 and made >= limit:
         raise Invalid(f"The maximum of {limit} attempts for this lesson has been reached.")
     return number

@@ -9,7 +9,7 @@ from typing import Any
 
 from shared.auth import Principal
 from shared.clock import utc_now
-from shared.errors import Conflict, Invalid, NotFound
+from shared.errors import Conflict, Forbidden, Invalid, NotFound
 from shared.observability import count
 from shared.repository.base import ConcurrentModification, LmsItem, first_of
 from shared.repository.items import CourseTrackItem, Keys, LessonAttemptItem, LessonItem, LessonLinkItem, LinkPointer
@@ -55,6 +55,8 @@ class Rules:
     resume: bool
     total_marks: int | float
     passing_marks: int | float
+    opens_at: str | None  # the window learners may take it in
+    closes_at: str | None
 
     @classmethod
     def of(cls, lesson: LessonItem, link: LessonLinkItem | None) -> "Rules":
@@ -68,7 +70,18 @@ class Rules:
             resume=setting("resume"),
             total_marks=setting("total_marks"),
             passing_marks=setting("passing_marks"),
+            opens_at=setting("start_datetime"),
+            closes_at=setting("end_datetime"),
         )
+
+
+def within_window(lesson_id: str, opens_at: str | None, closes_at: str | None, now: str) -> None:
+    """A learner takes a lesson only within its window (the link's over the lesson's): 403 saying
+    when it opens or when it closed."""
+    if opens_at and now < opens_at:
+        raise Forbidden(f"Lesson {lesson_id} opens at {opens_at}.")
+    if closes_at and now > closes_at:
+        raise Forbidden(f"Lesson {lesson_id} closed at {closes_at}; its attempts can no longer change.")
 
 
 def course_context(
@@ -94,6 +107,12 @@ def learner_access(
     403 saying why when none is open), and the items of `also` read with it."""
     placements, extra = read_placements(Keys(caller.tenant_id), pointers, user_id, also)
     return open_placement(user_id, lesson_id, placements, utc_now()), extra
+
+
+def same_course(attempts: Sequence[LessonAttemptItem], course_id: str | None) -> list[LessonAttemptItem]:
+    """The attempts made in one course (or in none): each course grades, limits and resumes its own,
+    under its own rules, so a pass or a try under a lenient course's rules never counts in another."""
+    return [attempt for attempt in attempts if attempt.course_id == course_id]
 
 
 def _not_started(user_id: str, lesson_id: str, number: int | None) -> NotFound:
@@ -130,15 +149,20 @@ def start_lesson_tracking(caller: Principal, lesson_id: str, data: LessonTrackSt
     elif course_id:
         link = repository.link(pointers[0])
     rules = Rules.of(lesson, link)
+    if not caller.is_staff:
+        within_window(lesson_id, rules.opens_at, rules.closes_at, utc_now())
     if data.current_position > data.total_content:  # checked once the caller may act (403 before 400)
         raise Invalid(f"currentPosition must not be beyond totalContent ({data.total_content}).")
 
     def attempt() -> tuple[LessonTrackOut, bool]:
         attempts = repository.attempts(user_id, lesson_id)
         last = attempts[-1] if attempts else None
-        if data.attempt is None and rules.resume and last is not None and last.status not in FINISHED:
-            return LessonTrackOut.model_validate(last), False
-        number = attempt_number(int(last.attempt) if last else 0, data.attempt, int(rules.no_of_attempts))
+        here = same_course(attempts, course_id)  # resumed, limited and graded under these rules
+        unfinished = here[-1] if here and here[-1].status not in FINISHED else None
+        if data.attempt is None and rules.resume and unfinished is not None:
+            return LessonTrackOut.model_validate(unfinished), False
+        limit = int(rules.no_of_attempts)
+        number = attempt_number(int(last.attempt) if last else 0, data.attempt, limit, len(here))
         now = utc_now()
         new = repository.new_attempt(
             lesson_id,
@@ -151,6 +175,7 @@ def start_lesson_tracking(caller: Principal, lesson_id: str, data: LessonTrackSt
             total_content=data.total_content,
             current_position=data.current_position,
             attempts_grade=rules.attempts_grade,
+            closes_at=rules.closes_at,
             lesson={
                 "title": lesson.title,
                 "description": (lesson.description or "")[:SUMMARY_DESCRIPTION_LENGTH] or None,
@@ -185,6 +210,7 @@ def update_lesson_tracking(caller: Principal, lesson_id: str, data: LessonTrackU
             raise _not_started(user_id, lesson_id, data.attempt)
         if not caller.is_staff:
             learner_access(caller, user_id, lesson_id, link_pointers(repository.keys, lesson_id, item.course_id))
+            within_window(lesson_id, None, item.closes_at, utc_now())
         if item.status == COMPLETED:
             raise Conflict(f"Attempt {item.attempt} is completed and cannot change; start a new attempt.")
         apply_changes(item, changes, caller, _position_within_content)
@@ -226,12 +252,14 @@ def complete_lesson_tracking(caller: Principal, lesson_id: str, data: LessonTrac
         track, may_count = track_to_advance(item)
         if item.status == COMPLETED:
             return LessonTrackOut.model_validate(item)
+        if not caller.is_staff:
+            within_window(lesson_id, None, item.closes_at, utc_now())
         total_marks, passing_marks = item.lesson["total_marks"], item.lesson["passing_marks"]
         if data.score > total_marks:
             raise Invalid(f"score must be within 0-{total_marks}, the lesson's totalMarks.")
         now = utc_now()
         apply_changes(item, {"end_datetime": now, **changes, "status": COMPLETED}, caller, _check_attempt)
-        passed = passes(graded_score(attempts, item.attempts_grade), passing_marks)
+        passed = passes(graded_score(same_course(attempts, item.course_id), item.attempts_grade), passing_marks)
         counted = partial(repository.counted_lessons, item.course_id or "")  # read only if the lesson is new to it
         advanced = (
             passed and may_count and track is not None and roll_up(track, lesson_id, counted, now, caller.user_id)
@@ -262,14 +290,15 @@ def get_lesson_tracking(
 
 
 def lesson_history(caller: Principal, user_id: str, lesson_id: str) -> LessonHistory:
-    """Every attempt in order; best and average of completed ones; `passed` by the grading rule.
-    A user with no attempts has an empty history."""
+    """Every attempt in order; best and average of completed ones; `passed` by the grading rule of
+    the latest attempt's course, over that course's attempts. A user with no attempts has an empty
+    history."""
     user_id = tracked_user(caller, user_id)
     attempts = TrackingRepository(caller.tenant_id).attempts(user_id, lesson_id)
     latest = attempts[-1] if attempts else None
     scores = [attempt.score for attempt in attempts if attempt.status == COMPLETED]
     passed = latest is not None and passes(
-        graded_score(attempts, latest.attempts_grade), latest.lesson["passing_marks"]
+        graded_score(same_course(attempts, latest.course_id), latest.attempts_grade), latest.lesson["passing_marks"]
     )
     return LessonHistory(
         attempts=[AttemptSummary.model_validate(attempt) for attempt in attempts],

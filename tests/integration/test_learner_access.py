@@ -9,7 +9,8 @@ import pytest
 
 from shared.clock import utc_now
 from shared.repository.items import Keys, PassedLesson
-from tests.support.api import Api, ApiResponse
+from shared.repository.tracking import TrackingRepository
+from tests.support.api import Api, ApiResponse, FormValue
 from tests.support.stream import Stream
 
 PAST = "2001-01-01T00:00:00Z"
@@ -494,9 +495,108 @@ def test_numbers_and_ids_the_table_cannot_hold_are_400(api: Api, course: Course)
     assert (done.status, done.result["score"]) == (200, 85.5)
 
 
-def test_a_token_whose_user_id_is_too_long_for_a_key_is_401(api: Api) -> None:
-    learner = api.as_("learner", user="u" * 256)
+@pytest.mark.parametrize("user", ["u" * 256, "\ud800", "bob\udfff"])
+def test_a_token_whose_user_id_cannot_go_into_a_key_is_401(api: Api, user: str) -> None:
+    learner = api.as_("learner", user=user)
 
     refused = learner.call("GET", "/api/courses")
+    in_a_form = learner.call(
+        "POST", "/api/enrollments", body=b"--x\r\n", content_type="multipart/form-data; boundary=x"
+    )
 
     assert (refused.status, refused.errmsg) == (401, "The access token has no valid user id claim 'sub'.")
+    assert (in_a_form.status, in_a_form.err) == (401, "UNAUTHORIZED")  # not a crash outside the envelope
+
+
+def test_each_course_grades_limits_and_resumes_its_own_attempts(api: Api) -> None:
+    lesson_id = api.create_lesson(totalMarks=100, passingMarks=50)["lessonId"]
+    lenient = api.create_course(status="published")["courseId"]
+    api.add_lesson(lenient, None, lesson_id, totalMarks=1000, passingMarks=1)
+    strict = api.create_course(status="published")["courseId"]
+    api.add_lesson(strict, None, lesson_id, attemptsGrade="highest", passingMarks=100, noOfAttempts=2)
+    learner = api.as_("learner")
+    for course_id in (lenient, strict):
+        enroll(api, course_id, learner.user)
+    learner.call("POST", f"/api/courses/{strict}/tracking", json_body={})
+    path = f"/api/lessons/{lesson_id}/tracking"
+
+    def attempt(course_id: str, score: int) -> ApiResponse:
+        started = learner.call("POST", path, json_body={"courseId": course_id})
+        assert started.status == 201, started.body
+        return learner.call("PUT", f"{path}/complete", json_body={"score": score})
+
+    assert attempt(lenient, 200).status == 200  # passes there: 200 of 1000 against 1
+    assert attempt(strict, 0).status == 200  # 0 here: "highest" looks at this course's attempts only
+    assert learner.call("GET", f"/api/courses/{strict}/tracking").result["completedLessons"] == 0
+    assert attempt(strict, 100).status == 200  # the second of this course's two attempts
+    assert learner.call("GET", f"/api/courses/{strict}/tracking").result["status"] == "completed"
+    beyond = learner.call("POST", path, json_body={"courseId": strict})
+    assert (beyond.status, beyond.err) == (400, "INVALID_REQUEST")
+    assert "maximum of 2 attempts" in beyond.errmsg
+    assert learner.call("POST", path, json_body={"courseId": lenient}).status == 201  # no limit there
+
+
+def test_a_learner_takes_a_lesson_only_within_its_window(api: Api, course: Course) -> None:
+    later = api.create_lesson(startDatetime="2099-01-01T00:00:00Z")["lessonId"]
+    api.add_lesson(course.course_id, None, later)
+    closed = api.create_lesson()["lessonId"]
+    api.add_lesson(course.course_id, None, closed, endDatetime="2020-01-01T00:00:00Z")  # the link's window
+
+    not_yet = course.lesson(later, "POST")
+    too_late = course.lesson(closed, "POST")
+
+    assert (not_yet.status, not_yet.errmsg) == (403, f"Lesson {later} opens at 2099-01-01T00:00:00Z.")
+    assert (too_late.status, too_late.err) == (403, "FORBIDDEN")
+    assert "closed at 2020-01-01T00:00:00Z" in too_late.errmsg
+    assert course.lesson(closed, "POST", caller=api, userId=course.learner.user).status == 201  # staff may
+
+
+def test_an_attempt_cannot_change_once_its_window_closed(api: Api, course: Course) -> None:
+    lesson_id = api.create_lesson(totalMarks=10, passingMarks=5)["lessonId"]
+    api.add_lesson(course.course_id, None, lesson_id)
+    assert course.lesson(lesson_id, "POST").status == 201
+    # The window closes after the attempt started: as stored on it (older attempts have none).
+    stored = TrackingRepository(api.tenant).attempt(course.learner.user, lesson_id, None)
+    assert stored is not None
+    assert stored.closes_at is None
+    stored.closes_at = "2021-01-01T00:00:00Z"
+    stored.save()
+
+    for refused in (
+        course.lesson(lesson_id, "PUT", currentPosition=1),
+        course.lesson(lesson_id, "PUT", "/complete", score=10),
+    ):
+        assert (refused.status, refused.err) == (403, "FORBIDDEN")
+        assert "closed at 2021-01-01T00:00:00Z" in refused.errmsg
+    done = course.lesson(lesson_id, "PUT", "/complete", caller=api, userId=course.learner.user, score=10)
+    assert done.status == 200
+
+
+def test_a_free_course_closes_at_its_end(api: Api) -> None:
+    course_id = api.create_course(status="published", free=True, endDatetime="2020-01-01T00:00:00Z")["courseId"]
+
+    refused = api.as_("learner").call("POST", f"/api/courses/{course_id}/tracking", json_body={})
+
+    assert (refused.status, refused.err) == (403, "FORBIDDEN")
+    assert f"Free course {course_id} ended on 2020-01-01T00:00:00Z" in refused.errmsg
+
+
+def test_text_that_is_not_unicode_is_refused_and_nothing_stored(api: Api) -> None:
+    nested_key = b'{"title": "k", "params": {"a": {"\\ud800": 1}}}'
+    in_a_form: dict[str, FormValue] = {"title": "k", "params": '{"a": ["\\udfff"]}'}
+    too_large = b'{"title": "k", "params": {"a": 1e400}}'
+    not_utf8 = b'{"title": "\xff"}'
+
+    for response in (
+        api.call("POST", "/api/courses", body=nested_key, content_type="application/json"),
+        api.call("POST", "/api/courses", form=in_a_form),
+        api.call("POST", "/api/courses", body=too_large, content_type="application/json"),
+        api.call("POST", "/api/courses", body=not_utf8, content_type="application/json"),
+    ):
+        assert (response.status, response.err) == (400, "INVALID_REQUEST"), response.body
+    assert "lone surrogate" in api.call("POST", "/api/courses", form=in_a_form).errmsg
+    assert (
+        "request body could not be parsed"
+        in api.call("POST", "/api/courses", body=not_utf8, content_type="application/json").errmsg
+    )
+    assert api.call("GET", "/api/courses").result["count"] == 0

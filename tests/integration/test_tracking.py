@@ -269,7 +269,9 @@ def test_course_context_is_named_or_the_lessons_only_course(api, course):
     api.add_lesson(other_course, None, course.lessons[1])
     assert course.attempt(course.lessons[1]).result["courseId"] is None  # two courses, none named
     named = course.attempt(course.lessons[1], "POST", courseId=course.course_id, caller=course.learner)
-    assert named.status == 200  # resume: the unfinished attempt, whatever course is named now
+    assert (named.status, named.result["courseId"]) == (201, course.course_id)  # the unfinished one had no course
+    again = course.attempt(course.lessons[1], "POST", courseId=course.course_id, caller=course.learner)
+    assert (again.status, again.result["attempt"]) == (200, named.result["attempt"])  # resumed in that course
 
 
 def test_learners_track_only_themselves_and_see_only_published_lessons(api, course):
