@@ -354,9 +354,6 @@ class LessonAttemptItem(LmsItem, discriminator="lesson_attempt"):
     current_position = NumberAttribute(default=0)
     time_spent = NumberAttribute(default=0)
     attempts_grade = UnicodeAttribute()
-    # The end of the window learners may take the lesson in, when it has one. Attempts started
-    # before windows were enforced have none and stay open.
-    closes_at = UnicodeAttribute(null=True)
     lesson = JSONAttribute()  # title, description, format, totalMarks, passingMarks (as graded)
     created_by = UnicodeAttribute()
     created_at = UnicodeAttribute()

@@ -29,9 +29,7 @@ from shared.repository.items import (
     Keys,
     LessonAttemptItem,
     LessonLinkItem,
-    LinkPointer,
     PassedLesson,
-    link_of,
 )
 
 PUBLISHED = "published"
@@ -138,14 +136,6 @@ class TrackingRepository:
             partition, LmsItem.sk.startswith(ATTEMPT_PREFIX), consistent_read=True, scan_index_forward=False, limit=1
         )
         return first_of(latest, LessonAttemptItem)
-
-    def link(self, pointer: LinkPointer) -> LessonLinkItem | None:
-        """The link a pointer of the lesson's stands for: one GetItem."""
-        key = link_of(self.keys, pointer)
-        try:
-            return LessonLinkItem.get(key.pk, key.sk, consistent_read=True)
-        except LessonLinkItem.DoesNotExist:
-            return None
 
     def new_attempt(self, lesson_id: str, user_id: str, number: int, **fields: Any) -> LessonAttemptItem:
         return LessonAttemptItem(

@@ -7,12 +7,13 @@ access; these rules are the learners'.
 - A lesson is shown through a placement: a published link (its own status, or the lesson's) of
   a published lesson, in a published course, in a published module (and parent module) if any.
 - Progress needs a shown placement that is open: its link is a free lesson, its course is free,
-  or the learner's enrollment there is active. A course's own progress (its track, and the
+  or the learner's enrollment there is active; and, for a lesson, within its window (the link's
+  dates over the lesson's), checked at every write. A course's own progress (its track, and the
   roll-up of lessons into it) needs the course open: free, or an active enrollment."""
 
 from shared.errors import Forbidden
 from shared.repository.enrollments import ACTIVE
-from shared.repository.items import CourseItem, EnrollmentItem, ModuleItem
+from shared.repository.items import CourseItem, EnrollmentItem, LessonItem, ModuleItem
 from shared.repository.placements import Placement
 from shared.services.visibility import PUBLISHED, course_not_found, lesson_not_found
 
@@ -101,17 +102,38 @@ def is_open(placement: Placement, now: str) -> bool:
     )
 
 
-def open_placement(user_id: str, lesson_id: str, placements: list[Placement], now: str) -> Placement:
-    """The first placement through which the learner may use the lesson: 404 when none shows it
-    to them, 403 saying why when it is shown but not open to them."""
-    visible = [placement for placement in placements if shown(placement)]
+def window(placement: Placement, lesson: LessonItem) -> tuple[str | None, str | None]:
+    """When a learner may take the lesson through this placement: the link's window over the
+    lesson's own."""
+    link = placement.link
+    return link.start_datetime or lesson.start_datetime, link.end_datetime or lesson.end_datetime
+
+
+def outside_window(lesson_id: str, opens_at: str | None, closes_at: str | None, now: str) -> Forbidden | None:
+    """The refusal of a learner's write outside the window, saying when it opens or closed."""
+    if opens_at and now < opens_at:
+        return Forbidden(f"Lesson {lesson_id} opens at {opens_at}.")
+    if closes_at and now > closes_at:
+        return Forbidden(f"Lesson {lesson_id} closed at {closes_at}; its attempts can no longer change.")
+    return None
+
+
+def usable_placement(user_id: str, lesson: LessonItem, placements: list[Placement], now: str) -> Placement:
+    """The placement a learner takes the lesson through now: the first added (a lesson twice in
+    one course follows its first link) that is shown, open to them and within its window. 404 when
+    none shows it to them; 403 saying why when none is open, or when none is within its window."""
+    visible = sorted((placement for placement in placements if shown(placement)), key=lambda p: p.link.position)
     if not visible:
-        raise lesson_not_found(lesson_id)
-    usable = next((placement for placement in visible if is_open(placement, now)), None)
-    if usable is None:
+        raise lesson_not_found(lesson.lesson_id)
+    usable = [placement for placement in visible if is_open(placement, now)]
+    if not usable:
         first = visible[0]
         raise no_access(user_id, first.link.course_id, first.enrollment, now, first.course)
-    return usable
+    refusals = [outside_window(lesson.lesson_id, *window(placement, lesson), now) for placement in usable]
+    within = next((placement for placement, refusal in zip(usable, refusals, strict=True) if refusal is None), None)
+    if within is None:
+        raise refusals[0] or Forbidden(f"Lesson {lesson.lesson_id} is closed.")
+    return within
 
 
 def lesson_shown(lesson_id: str, placements: list[Placement]) -> None:

@@ -9,10 +9,18 @@ from typing import Any
 
 from shared.auth import Principal
 from shared.clock import utc_now
-from shared.errors import Conflict, Forbidden, Invalid, NotFound
+from shared.errors import Conflict, Invalid, NotFound
 from shared.observability import count
 from shared.repository.base import ConcurrentModification, LmsItem, first_of
-from shared.repository.items import CourseTrackItem, Keys, LessonAttemptItem, LessonItem, LessonLinkItem, LinkPointer
+from shared.repository.items import (
+    LESSON_SK,
+    CourseTrackItem,
+    Keys,
+    LessonAttemptItem,
+    LessonItem,
+    LessonLinkItem,
+    LinkPointer,
+)
 from shared.repository.lessons import SUMMARY_DESCRIPTION_LENGTH, LessonRepository
 from shared.repository.placements import Key, Placement, link_pointers, read_placements
 from shared.repository.tracking import AlreadyExists, TrackingRepository
@@ -26,7 +34,7 @@ from shared.schemas.tracking import (
     LessonTrackUpdate,
     TrackedLesson,
 )
-from shared.services.access import course_open, open_placement
+from shared.services.access import course_open, outside_window, usable_placement
 from shared.services.changes import apply_changes, dates_in_order, with_retries
 from shared.services.course_tracking import roll_up, start_time, tracked_user
 from shared.services.grading import (
@@ -55,8 +63,6 @@ class Rules:
     resume: bool
     total_marks: int | float
     passing_marks: int | float
-    opens_at: str | None  # the window learners may take it in
-    closes_at: str | None
 
     @classmethod
     def of(cls, lesson: LessonItem, link: LessonLinkItem | None) -> "Rules":
@@ -70,18 +76,7 @@ class Rules:
             resume=setting("resume"),
             total_marks=setting("total_marks"),
             passing_marks=setting("passing_marks"),
-            opens_at=setting("start_datetime"),
-            closes_at=setting("end_datetime"),
         )
-
-
-def within_window(lesson_id: str, opens_at: str | None, closes_at: str | None, now: str) -> None:
-    """A learner takes a lesson only within its window (the link's over the lesson's): 403 saying
-    when it opens or when it closed."""
-    if opens_at and now < opens_at:
-        raise Forbidden(f"Lesson {lesson_id} opens at {opens_at}.")
-    if closes_at and now > closes_at:
-        raise Forbidden(f"Lesson {lesson_id} closed at {closes_at}; its attempts can no longer change.")
 
 
 def course_context(
@@ -101,12 +96,26 @@ def course_context(
 
 
 def learner_access(
-    caller: Principal, user_id: str, lesson_id: str, pointers: Sequence[LinkPointer], also: Sequence[Key] = ()
+    caller: Principal,
+    user_id: str,
+    lesson_id: str,
+    pointers: Sequence[LinkPointer],
+    course_id: str | None,
+    also: Sequence[Key] = (),
 ) -> tuple[Placement, list[LmsItem]]:
-    """The placement through which a learner may use the lesson (404 when none shows it to them,
-    403 saying why when none is open), and the items of `also` read with it."""
-    placements, extra = read_placements(Keys(caller.tenant_id), pointers, user_id, also)
-    return open_placement(user_id, lesson_id, placements, utc_now()), extra
+    """The placement through which a learner may take the lesson now, read with the lesson and the
+    items of `also` in one batch: 404 when none shows it to them, 403 saying why when none is open
+    or within its window (an attempt in no course must be within the lesson's own window too)."""
+    keys = Keys(caller.tenant_id)
+    placements, extra = read_placements(keys, pointers, user_id, [(keys.lesson(lesson_id), LESSON_SK), *also])
+    lesson = first_of(extra, LessonItem)
+    if lesson is None or lesson.status != PUBLISHED:
+        raise lesson_not_found(lesson_id)
+    now = utc_now()
+    placement = usable_placement(user_id, lesson, placements, now)
+    if course_id is None and (refusal := outside_window(lesson_id, lesson.start_datetime, lesson.end_datetime, now)):
+        raise refusal
+    return placement, extra
 
 
 def same_course(attempts: Sequence[LessonAttemptItem], course_id: str | None) -> list[LessonAttemptItem]:
@@ -144,13 +153,12 @@ def start_lesson_tracking(caller: Principal, lesson_id: str, data: LessonTrackSt
     course_id, pointers = course_context(lesson_id, partition.pointers, named)
     link = None
     if not caller.is_staff:
-        placement, _ = learner_access(caller, user_id, lesson_id, pointers)
+        placement, _ = learner_access(caller, user_id, lesson_id, pointers, course_id)
         link = placement.link if course_id else None
-    elif course_id:
-        link = repository.link(pointers[0])
+    elif course_id:  # staff: the course's first link of the lesson
+        placements, _ = read_placements(repository.keys, pointers, None)
+        link = min((placement.link for placement in placements), key=lambda link: link.position, default=None)
     rules = Rules.of(lesson, link)
-    if not caller.is_staff:
-        within_window(lesson_id, rules.opens_at, rules.closes_at, utc_now())
     if data.current_position > data.total_content:  # checked once the caller may act (403 before 400)
         raise Invalid(f"currentPosition must not be beyond totalContent ({data.total_content}).")
 
@@ -175,7 +183,6 @@ def start_lesson_tracking(caller: Principal, lesson_id: str, data: LessonTrackSt
             total_content=data.total_content,
             current_position=data.current_position,
             attempts_grade=rules.attempts_grade,
-            closes_at=rules.closes_at,
             lesson={
                 "title": lesson.title,
                 "description": (lesson.description or "")[:SUMMARY_DESCRIPTION_LENGTH] or None,
@@ -209,8 +216,8 @@ def update_lesson_tracking(caller: Principal, lesson_id: str, data: LessonTrackU
         if item is None:
             raise _not_started(user_id, lesson_id, data.attempt)
         if not caller.is_staff:
-            learner_access(caller, user_id, lesson_id, link_pointers(repository.keys, lesson_id, item.course_id))
-            within_window(lesson_id, None, item.closes_at, utc_now())
+            pointers = link_pointers(repository.keys, lesson_id, item.course_id)
+            learner_access(caller, user_id, lesson_id, pointers, item.course_id)
         if item.status == COMPLETED:
             raise Conflict(f"Attempt {item.attempt} is completed and cannot change; start a new attempt.")
         apply_changes(item, changes, caller, _position_within_content)
@@ -237,7 +244,7 @@ def complete_lesson_tracking(caller: Principal, lesson_id: str, data: LessonTrac
             return (repository.get_track(user_id, course_id) if course_id else None), True
         also = [repository.track_key(user_id, course_id)] if course_id else []
         pointers = link_pointers(repository.keys, lesson_id, course_id)
-        placement, extra = learner_access(caller, user_id, lesson_id, pointers, also)
+        placement, extra = learner_access(caller, user_id, lesson_id, pointers, course_id, also)
         course = placement.course
         return first_of(extra, CourseTrackItem), course is not None and course_open(
             course, placement.enrollment, utc_now()
@@ -252,8 +259,6 @@ def complete_lesson_tracking(caller: Principal, lesson_id: str, data: LessonTrac
         track, may_count = track_to_advance(item)
         if item.status == COMPLETED:
             return LessonTrackOut.model_validate(item)
-        if not caller.is_staff:
-            within_window(lesson_id, None, item.closes_at, utc_now())
         total_marks, passing_marks = item.lesson["total_marks"], item.lesson["passing_marks"]
         if data.score > total_marks:
             raise Invalid(f"score must be within 0-{total_marks}, the lesson's totalMarks.")

@@ -9,7 +9,6 @@ import pytest
 
 from shared.clock import utc_now
 from shared.repository.items import Keys, PassedLesson
-from shared.repository.tracking import TrackingRepository
 from tests.support.api import Api, ApiResponse, FormValue
 from tests.support.stream import Stream
 
@@ -555,21 +554,49 @@ def test_an_attempt_cannot_change_once_its_window_closed(api: Api, course: Cours
     lesson_id = api.create_lesson(totalMarks=10, passingMarks=5)["lessonId"]
     api.add_lesson(course.course_id, None, lesson_id)
     assert course.lesson(lesson_id, "POST").status == 201
-    # The window closes after the attempt started: as stored on it (older attempts have none).
-    stored = TrackingRepository(api.tenant).attempt(course.learner.user, lesson_id, None)
-    assert stored is not None
-    assert stored.closes_at is None
-    stored.closes_at = "2021-01-01T00:00:00Z"
-    stored.save()
+    # The window closes after the attempt started: every later write is judged by it.
+    assert api.call("PUT", f"/api/lessons/{lesson_id}", json_body={"endDatetime": PAST}).status == 200
 
     for refused in (
         course.lesson(lesson_id, "PUT", currentPosition=1),
         course.lesson(lesson_id, "PUT", "/complete", score=10),
     ):
         assert (refused.status, refused.err) == (403, "FORBIDDEN")
-        assert "closed at 2021-01-01T00:00:00Z" in refused.errmsg
+        assert f"closed at {PAST}" in refused.errmsg
+    assert course.stored_track()["completedLessons"] == 0
     done = course.lesson(lesson_id, "PUT", "/complete", caller=api, userId=course.learner.user, score=10)
     assert done.status == 200
+
+
+def test_an_attempt_in_no_course_needs_a_link_open_now(api: Api) -> None:
+    lesson_id = api.create_lesson(totalMarks=10, passingMarks=5)["lessonId"]
+    learner = api.as_("learner")
+    for _ in range(2):  # in two courses, so an attempt naming none belongs to neither
+        course_id = api.create_course(status="published")["courseId"]
+        api.add_lesson(course_id, None, lesson_id, startDatetime="2099-01-01T00:00:00Z")
+        enroll(api, course_id, learner.user)
+
+    refused = learner.call("POST", f"/api/lessons/{lesson_id}/tracking", json_body={})
+
+    assert (refused.status, refused.errmsg) == (403, f"Lesson {lesson_id} opens at 2099-01-01T00:00:00Z.")
+
+
+@pytest.mark.parametrize("first", ["course level", "in a module"])
+def test_a_lesson_twice_in_a_course_follows_the_link_added_first(api: Api, course: Course, first: str) -> None:
+    # Links are keyed by their module's id; whichever order that gives, the link added first rules.
+    lesson_id = api.create_lesson(totalMarks=10, passingMarks=5)["lessonId"]
+    module_id = api.create_module(course.course_id)["moduleId"]
+    places = [(None, 9), (module_id, 1)] if first == "course level" else [(module_id, 9), (None, 1)]
+    for place, passing_marks in places:
+        api.add_lesson(course.course_id, place, lesson_id, passingMarks=passing_marks)
+
+    started = course.lesson(lesson_id, "POST", courseId=course.course_id)
+    course.lesson(lesson_id, "PUT", "/complete", score=5)
+
+    assert started.status == 201, started.body
+    attempt = course.lesson(lesson_id, "GET").result
+    assert (attempt["lesson"]["passingMarks"], attempt["passed"]) == (9, False)
+    assert course.stored_track()["completedLessons"] == 0
 
 
 def test_a_free_course_closes_at_its_end(api: Api) -> None:
