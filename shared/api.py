@@ -140,6 +140,8 @@ def create_app() -> APIGatewayHttpResolver:
                 refuse_staff_fields(_names_in_body(app.current_event) & _staff_fields(app.context.get("_route")))
         except ApiError as refusal:
             return respond(refusal)
+        except Exception as failure:  # a fault of our own while checking the caller: the envelope's 500
+            return unexpected(failure)
         return respond(error)
 
     def authorization_middleware(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response[Any]:
@@ -215,10 +217,7 @@ def create_app() -> APIGatewayHttpResolver:
             return unexpected(error)
         content_type = (app.current_event.headers or {}).get("content-type", "")
         body = "multipart/form-data body" if content_type.lower().startswith("multipart/") else "request body"
-        try:
-            return refuse_after_authorizing(Invalid(f"The {body} could not be parsed: {error}."))
-        except Exception as failure:  # a fault of our own while checking the caller: the envelope's 500
-            return unexpected(failure)
+        return refuse_after_authorizing(Invalid(f"The {body} could not be parsed: {error}."))
 
     def unexpected(error: Exception) -> Response[Any]:
         # The client gets no internals; the log has them, keyed by the request id.

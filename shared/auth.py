@@ -3,17 +3,16 @@
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
-from typing import Any
+from typing import Any, TypeGuard
 
 import jwt
 
 from shared.errors import Forbidden, Unauthorized
 from shared.observability import logger
-from shared.schemas.common import MAX_ID_BYTES
+from shared.schemas.common import MAX_ID_BYTES, fits_a_key
 from shared.settings import Settings, get_settings
 
 MAX_TENANT_LENGTH = 128
-MAX_TENANT_BYTES = 4 * MAX_TENANT_LENGTH
 
 
 class Role(StrEnum):
@@ -73,25 +72,19 @@ def verify_token(token: str, settings: Settings | None = None) -> Principal:
         logger.info("Access token refused", extra={"reason": str(exc)})
         raise Unauthorized("The access token is not valid; sign in again.") from exc
 
-    user_id = _key_text(claims.get(settings.claim_user_id), MAX_ID_BYTES)
-    tenant_id = _key_text(claims.get(settings.claim_tenant), MAX_TENANT_BYTES)
-    if user_id is None:
+    user_id, tenant_id = claims.get(settings.claim_user_id), claims.get(settings.claim_tenant)
+    if not isinstance(user_id, str) or not user_id or not fits_a_key(user_id, MAX_ID_BYTES):
         raise Unauthorized(f"The access token has no valid user id claim '{settings.claim_user_id}'.")
-    if tenant_id is None or len(tenant_id) > MAX_TENANT_LENGTH or "#" in tenant_id:
+    if not _valid_tenant(tenant_id):
         raise Unauthorized(f"The access token has no valid tenant claim '{settings.claim_tenant}'.")
     return Principal(user_id=user_id, tenant_id=tenant_id, roles=_roles_from_claim(claims.get(settings.claim_roles)))
 
 
-def _key_text(claim: Any, max_bytes: int) -> str | None:
-    """A claim that may go into keys: non-empty Unicode text (no lone surrogates) of at most
-    `max_bytes` bytes of UTF-8; None otherwise."""
-    if not isinstance(claim, str) or not claim:
-        return None
-    try:
-        size = len(claim.encode())
-    except UnicodeEncodeError:
-        return None
-    return claim if size <= max_bytes else None
+def _valid_tenant(tenant_id: object) -> TypeGuard[str]:
+    """1-128 characters of Unicode text without `#`: it starts every key the service forms."""
+    if not isinstance(tenant_id, str) or not 0 < len(tenant_id) <= MAX_TENANT_LENGTH or "#" in tenant_id:
+        return False
+    return fits_a_key(tenant_id, 4 * MAX_TENANT_LENGTH)  # 4 bytes a character at most: only text is checked
 
 
 def authenticate(headers: dict[str, str]) -> Principal:

@@ -7,6 +7,8 @@ updating a lesson finds every copy of its summary with one strongly consistent Q
 records and enrollments have partitions of their own. A learner's course track, attempts at a
 lesson and lessons passed each have a partition under the user."""
 
+from typing import Final
+
 from pynamodb.attributes import (
     BooleanAttribute,
     JSONAttribute,
@@ -32,6 +34,7 @@ TRACK_SK = "#TRACK"
 ATTEMPT_PREFIX = "ATTEMPT#"
 PASSED_PREFIX = "LESSON#"
 USER_PREFIX = "USER#"  # an enrollment's sort key, in its course's enrollments
+PUBLISHED: Final = "published"
 
 
 class Keys:
@@ -236,6 +239,11 @@ class LessonLinkItem(LmsItem, discriminator="lesson_link"):
     position = UnicodeAttribute()  # when it was added, to the microsecond: lessons list in that order
     created_by = UnicodeAttribute()
     created_at = UnicodeAttribute()
+
+    @property
+    def published(self) -> bool:
+        """The link and its lesson are published (a link without a status follows its lesson)."""
+        return bool(self.lesson["status"] == PUBLISHED and (self.status or PUBLISHED) == PUBLISHED)
 
 
 class LinkPointer(LmsItem, discriminator="lesson_link_pointer"):

@@ -71,10 +71,8 @@ def read_placements(
         link = found.get((key.pk, key.sk))
         if not isinstance(link, LessonLinkItem):
             continue
-        module = _typed(found.get(_module_key(keys, link.course_id, link.module_id or "")), ModuleItem)
-        parent = (
-            _typed(found.get(_module_key(keys, link.course_id, module.parent_id or "")), ModuleItem) if module else None
-        )
+        module = _module(found, keys, link.course_id, link.module_id)
+        parent = _module(found, keys, link.course_id, module.parent_id) if module else None
         enrollment = found.get(keys.enrollment_of(link.course_id, user_id)) if user_id else None
         placements.append(
             Placement(
@@ -90,6 +88,10 @@ def read_placements(
 
 def _module_key(keys: Keys, course_id: str, module_id: str) -> Key:
     return keys.course(course_id), keys.module_sk(module_id)
+
+
+def _module(found: dict[Key, LmsItem], keys: Keys, course_id: str, module_id: str | None) -> ModuleItem | None:
+    return _typed(found.get(_module_key(keys, course_id, module_id)), ModuleItem) if module_id else None
 
 
 def _batch_get(keys: set[Key]) -> dict[Key, LmsItem]:

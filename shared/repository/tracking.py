@@ -32,8 +32,6 @@ from shared.repository.items import (
     PassedLesson,
 )
 
-PUBLISHED = "published"
-
 
 class AlreadyExists(Exception):
     """The course track, or the attempt number, is taken."""
@@ -41,9 +39,7 @@ class AlreadyExists(Exception):
 
 def counts_for_passing(link: LessonLinkItem) -> bool:
     """A published link of a published lesson, marked to count towards completing the course."""
-    lesson_published = link.lesson["status"] == PUBLISHED
-    link_published = (link.status or PUBLISHED) == PUBLISHED  # a link without a status follows its lesson
-    return link.consider_for_passing and lesson_published and link_published
+    return link.consider_for_passing and link.published
 
 
 class TrackingRepository:

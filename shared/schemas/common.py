@@ -6,6 +6,7 @@ and nothing looser: a form's "false" is False, "yes" is an error.
 
 import json
 from datetime import UTC, datetime
+from functools import cache
 from typing import Annotated, Any, Self, cast
 from urllib.parse import urlsplit
 
@@ -42,8 +43,10 @@ class RequestModel(BaseModel):
     )
 
     @classmethod
+    @cache
     def learner_policy(cls) -> dict[str, str]:
-        """The fields a learner may not send as they like, by contract name: REFUSED or SERVER_SET."""
+        """The fields a learner may not send as they like, by contract name: REFUSED or SERVER_SET
+        (fixed by the class: read from its fields once)."""
         policy = {}
         for name, field in cls.model_fields.items():
             extra = field.json_schema_extra
@@ -192,8 +195,17 @@ LongText = Annotated[str, StringConstraints(max_length=20_000)]
 MAX_ID_BYTES = 255  # user ids go into keys, which DynamoDB caps in bytes (a sort key at 1,024)
 
 
+def fits_a_key(text: str, max_bytes: int) -> bool:
+    """Whether text may go into a key: Unicode text (no lone surrogates) of at most `max_bytes`
+    bytes of UTF-8."""
+    try:
+        return len(text.encode()) <= max_bytes
+    except UnicodeEncodeError:
+        return False
+
+
 def _id_within_bytes(value: str) -> str:
-    if len(value.encode()) > MAX_ID_BYTES:
+    if not fits_a_key(value, MAX_ID_BYTES):
         raise ValueError(f"must be at most {MAX_ID_BYTES} bytes of UTF-8")
     return value
 

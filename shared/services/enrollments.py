@@ -87,12 +87,14 @@ def enroll(caller: Principal, data: EnrollmentCreate) -> EnrollmentOut:
     return enrollment_out(enrollment)
 
 
+def as_it_stands[M: (EnrollmentOut, EnrollmentSummary)](shape: type[M], enrollment: EnrollmentItem, now: str) -> M:
+    """The enrollment in a response's shape, as it stands now: `expired` once its end has come,
+    whether or not the hourly job has marked it yet."""
+    return shape.model_validate(enrollment).model_copy(update={"status": effective_status(enrollment, now)})
+
+
 def enrollment_out(enrollment: EnrollmentItem) -> EnrollmentOut:
-    """The enrollment as it stands now: `expired` once its end has come, whether or not the
-    hourly job has marked it yet."""
-    return EnrollmentOut.model_validate(enrollment).model_copy(
-        update={"status": effective_status(enrollment, utc_now())}
-    )
+    return as_it_stands(EnrollmentOut, enrollment, utc_now())
 
 
 def _status_condition(status: EnrollmentStatus | None, now: str) -> Condition:
@@ -127,10 +129,7 @@ def list_enrollments(
         condition &= EnrollmentItem.course_id == course_id
     found = EnrollmentRepository(caller.tenant_id).find(user_id, course_id, condition)
     found.sort(key=lambda enrollment: enrollment.gsi1sk or "", reverse=True)  # enrolled, to the microsecond
-    summaries = [
-        EnrollmentSummary.model_validate(enrollment).model_copy(update={"status": effective_status(enrollment, now)})
-        for enrollment in paginate(found, page, limit)
-    ]
+    summaries = [as_it_stands(EnrollmentSummary, enrollment, now) for enrollment in paginate(found, page, limit)]
     return EnrollmentList(count=len(found), enrollments=summaries)
 
 

@@ -102,13 +102,16 @@ def learner_access(
     pointers: Sequence[LinkPointer],
     course_id: str | None,
     also: Sequence[Key] = (),
+    lesson: LessonItem | None = None,
 ) -> tuple[Placement, list[LmsItem]]:
-    """The placement through which a learner may take the lesson now, read with the lesson and the
-    items of `also` in one batch: 404 when none shows it to them, 403 saying why when none is open
-    or within its window (an attempt in no course must be within the lesson's own window too)."""
+    """The placement through which a learner may take the lesson now, read with the items of
+    `also` and, unless the caller has it already, the lesson (for its window) in one batch: 404
+    when none shows it to them, 403 saying why when none is open or within its window (an attempt
+    in no course must be within the lesson's own window too)."""
     keys = Keys(caller.tenant_id)
-    placements, extra = read_placements(keys, pointers, user_id, [(keys.lesson(lesson_id), LESSON_SK), *also])
-    lesson = first_of(extra, LessonItem)
+    lesson_key = [] if lesson else [(keys.lesson(lesson_id), LESSON_SK)]
+    placements, extra = read_placements(keys, pointers, user_id, [*lesson_key, *also])
+    lesson = lesson or first_of(extra, LessonItem)
     if lesson is None or lesson.status != PUBLISHED:
         raise lesson_not_found(lesson_id)
     now = utc_now()
@@ -153,7 +156,7 @@ def start_lesson_tracking(caller: Principal, lesson_id: str, data: LessonTrackSt
     course_id, pointers = course_context(lesson_id, partition.pointers, named)
     link = None
     if not caller.is_staff:
-        placement, _ = learner_access(caller, user_id, lesson_id, pointers, course_id)
+        placement, _ = learner_access(caller, user_id, lesson_id, pointers, course_id, lesson=lesson)
         link = placement.link if course_id else None
     elif course_id:  # staff: the course's first link of the lesson
         placements, _ = read_placements(repository.keys, pointers, None)

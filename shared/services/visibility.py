@@ -1,14 +1,13 @@
 """Who may see what of the catalogue: staff see everything, learners only what is published."""
 
 from collections.abc import Sequence
-from typing import Final
 
 from shared.auth import Principal
 from shared.errors import NotFound
 from shared.repository.base import LmsItem, first_of
-from shared.repository.items import CourseItem
+from shared.repository.items import PUBLISHED, CourseItem
 
-PUBLISHED: Final = "published"
+__all__ = ["PUBLISHED", "course_not_found", "lesson_not_found", "visible_course"]
 
 
 def course_not_found(course_id: str) -> NotFound:

@@ -11,10 +11,7 @@ COURSE_END = "2029-03-31T00:00:00Z"
 
 def test_enrollments_the_old_expiry_rule_left_unlisted_are_listed_and_then_expire(api: Api, capsys) -> None:
     course_id = api.create_course(status="published", endDatetime=COURSE_END)["courseId"]
-    made = {
-        user: api.call("POST", "/api/enrollments", json_body={"courseId": course_id, "userId": user}).result
-        for user in ("legacy", "current", "cancelled")
-    }
+    made = {user: api.enroll(course_id, user).result for user in ("legacy", "current", "cancelled")}
     api.call("DELETE", f"/api/enrollments/{made['cancelled']['enrollmentId']}")
     # As the earlier version stored an enrollment whose afterExpiryMail was set: not in ExpiryIndex.
     legacy = EnrollmentRepository(api.tenant).get(made["legacy"]["enrollmentId"])

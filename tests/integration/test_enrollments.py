@@ -22,12 +22,8 @@ def course(api: Api) -> dict:
     return api.create_course(status="published", shortDescription="short", endDatetime="2030-12-31T23:59:59Z")
 
 
-def enroll(caller: Api, course_id: str, user_id: str, **fields):
-    return caller.call("POST", "/api/enrollments", json_body={"courseId": course_id, "userId": user_id, **fields})
-
-
 def test_staff_enroll_anyone_with_the_course_end_as_end_time(api, course):
-    response = enroll(api.as_("instructor"), course["courseId"], "learner-1", params={"cohort": "A"})
+    response = api.as_("instructor").enroll(course["courseId"], "learner-1", params={"cohort": "A"})
 
     assert response.status == 201, response.body
     assert response.body["id"] == "api.enrollment.create"
@@ -40,20 +36,20 @@ def test_staff_enroll_anyone_with_the_course_end_as_end_time(api, course):
     )
     assert enrollment["course"]["title"] == course["title"]
     assert api.call("GET", f"/api/enrollments/{enrollment['enrollmentId']}").result == enrollment
-    unlimited = enroll(api, course["courseId"], "learner-2", unlimitedPlan=True).result
+    unlimited = api.enroll(course["courseId"], "learner-2", unlimitedPlan=True).result
     assert (unlimited["unlimitedPlan"], unlimited["endTime"]) == (True, None)
 
 
 def test_one_enrollment_per_user_and_course_and_a_cancelled_one_can_be_renewed(api, course):
-    first = enroll(api, course["courseId"], "learner-1").result
+    first = api.enroll(course["courseId"], "learner-1").result
 
-    again = enroll(api, course["courseId"], "learner-1")
+    again = api.enroll(course["courseId"], "learner-1")
     assert again.status == 409
     assert "already enrolled" in again.errmsg
     assert api.call("DELETE", f"/api/enrollments/{first['enrollmentId']}").result == {
         "message": "Enrollment cancelled successfully"
     }
-    assert enroll(api, course["courseId"], "learner-1").status == 201
+    assert api.enroll(course["courseId"], "learner-1").status == 201
 
 
 def test_a_learner_enrolls_only_themselves_in_a_self_enrollment_course(api):
@@ -63,17 +59,17 @@ def test_a_learner_enrolls_only_themselves_in_a_self_enrollment_course(api):
     draft = api.create_course(status="draft", autoEnroll=True)["courseId"]
     learner = api.as_("learner")
 
-    assert enroll(learner, open_course, learner.user).result["status"] == "active"
-    assert enroll(learner, approval, learner.user).result["status"] == "pending"
-    assert enroll(learner, closed, learner.user).status == 403
-    assert enroll(learner, open_course, "someone-else").status == 403
-    assert enroll(learner, draft, learner.user).status == 404
+    assert learner.enroll(open_course, learner.user).result["status"] == "active"
+    assert learner.enroll(approval, learner.user).result["status"] == "pending"
+    assert learner.enroll(closed, learner.user).status == 403
+    assert learner.enroll(open_course, "someone-else").status == 403
+    assert learner.enroll(draft, learner.user).status == 404
 
 
 def test_list_filters_pages_and_hides_cancelled(api, course):
     other = api.create_course(status="published")["courseId"]
-    made = [enroll(api, course["courseId"], f"user-{index}").result for index in range(3)]
-    enroll(api, other, "user-0")
+    made = [api.enroll(course["courseId"], f"user-{index}").result for index in range(3)]
+    api.enroll(other, "user-0")
     api.call("DELETE", f"/api/enrollments/{made[2]['enrollmentId']}")
 
     def listed(**query: str) -> dict:
@@ -103,8 +99,8 @@ def test_list_filters_pages_and_hides_cancelled(api, course):
 
 def test_learners_see_only_their_own(api, course):
     learner = api.as_("learner")
-    mine = enroll(api, course["courseId"], learner.user).result
-    theirs = enroll(api, course["courseId"], "another-user").result
+    mine = api.enroll(course["courseId"], learner.user).result
+    theirs = api.enroll(course["courseId"], "another-user").result
 
     assert [e["enrollmentId"] for e in learner.call("GET", "/api/enrollments").result["enrollments"]] == [
         mine["enrollmentId"]
@@ -119,7 +115,7 @@ def test_learners_see_only_their_own(api, course):
 
 
 def test_update_is_partial_and_validated(api, course):
-    enrollment = enroll(api, course["courseId"], "learner-1").result
+    enrollment = api.enroll(course["courseId"], "learner-1").result
     path = f"/api/enrollments/{enrollment['enrollmentId']}"
 
     response = api.call(
@@ -147,10 +143,10 @@ def test_update_is_partial_and_validated(api, course):
 
 def test_enrollment_refusals(api, course):
     stranger = api.as_("admin", tenant=f"tenant-{uuid.uuid4()}")
-    enrollment_id = enroll(api, course["courseId"], "learner-1").result["enrollmentId"]
+    enrollment_id = api.enroll(course["courseId"], "learner-1").result["enrollmentId"]
 
-    assert enroll(api, str(uuid.uuid4()), "learner-1").status == 404
-    assert enroll(stranger, course["courseId"], "learner-1").status == 404
+    assert api.enroll(str(uuid.uuid4()), "learner-1").status == 404
+    assert stranger.enroll(course["courseId"], "learner-1").status == 404
     assert stranger.call("GET", f"/api/enrollments/{enrollment_id}").status == 404
     assert api.call("GET", f"/api/enrollments/{uuid.uuid4()}").status == 404
     assert api.call("GET", "/api/enrollments/xyz").status == 400
@@ -160,8 +156,8 @@ def test_enrollment_refusals(api, course):
 
 
 def test_a_course_with_active_enrollments_is_deleted_only_by_force(api, course):
-    enrollment = enroll(api, course["courseId"], "learner-1").result
-    enroll(api, course["courseId"], "learner-2")
+    enrollment = api.enroll(course["courseId"], "learner-1").result
+    api.enroll(course["courseId"], "learner-2")
 
     refused = api.call("DELETE", f"/api/courses/{course['courseId']}")
     forced = api.call("DELETE", f"/api/courses/{course['courseId']}", query={"force": "true"})

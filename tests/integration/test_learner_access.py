@@ -16,10 +16,6 @@ PAST = "2001-01-01T00:00:00Z"
 COURSE_END = "2030-12-31T23:59:59Z"
 
 
-def enroll(caller: Api, course_id: str, user_id: str, **fields: object) -> ApiResponse:
-    return caller.call("POST", "/api/enrollments", json_body={"courseId": course_id, "userId": user_id, **fields})
-
-
 def listed(api: Api, **query: str) -> list[dict]:
     enrollments: list[dict] = api.call("GET", "/api/enrollments", query=query).result["enrollments"]
     return enrollments
@@ -38,7 +34,7 @@ def test_a_learner_enrolls_themselves_sending_course_and_user_only(api: Api) -> 
         ({"afterExpiryMail": True, "params": {"paid": True, "discount": 100}}, "afterExpiryMail, params"),
         ({"beforeExpiryMail": "true"}, "beforeExpiryMail"),
     ):
-        refused = enroll(learner, course_id, learner.user, **extra)
+        refused = learner.enroll(course_id, learner.user, **extra)
         assert (refused.status, refused.err) == (403, "FORBIDDEN"), extra
         assert f"Learners may not send {named}" in refused.errmsg
     # 403 before 400: a malformed body with a staff-only field is refused for the field, as JSON or form.
@@ -48,7 +44,7 @@ def test_a_learner_enrolls_themselves_sending_course_and_user_only(api: Api) -> 
     assert (form.status, form.err) == (403, "FORBIDDEN")
     assert listed(api, courseId=course_id) == []  # nothing was stored
 
-    enrolled = enroll(learner, course_id, learner.user)
+    enrolled = learner.enroll(course_id, learner.user)
 
     assert enrolled.status == 201, enrolled.body
     assert (enrolled.result["endTime"], enrolled.result["unlimitedPlan"], enrolled.result["params"]) == (
@@ -56,14 +52,14 @@ def test_a_learner_enrolls_themselves_sending_course_and_user_only(api: Api) -> 
         False,
         None,
     )
-    staff = enroll(api, course_id, "another-learner", unlimitedPlan=True, params={"paid": True})
+    staff = api.enroll(course_id, "another-learner", unlimitedPlan=True, params={"paid": True})
     assert (staff.status, staff.result["endTime"], staff.result["params"]) == (201, None, {"paid": True})
 
 
 def test_the_mail_flags_never_keep_an_enrollment_from_expiring(api: Api, stream: Stream) -> None:
     course_id = api.create_course(status="published", endDatetime="2029-06-30T00:00:00Z")["courseId"]
-    enroll(api, course_id, "told-after", afterExpiryMail=True)
-    enroll(api, course_id, "told-before", beforeExpiryMail=True)
+    api.enroll(course_id, "told-after", afterExpiryMail=True)
+    api.enroll(course_id, "told-before", beforeExpiryMail=True)
 
     api.host.invoke("EnrollmentExpiryFunction", {"time": "2029-07-01T00:00:00Z"})
 
@@ -76,8 +72,8 @@ def test_the_mail_flags_never_keep_an_enrollment_from_expiring(api: Api, stream:
 def test_an_enrollment_past_its_end_counts_as_expired_before_the_job_runs(api: Api) -> None:
     course_id = api.create_course(status="published", endDatetime=COURSE_END)["courseId"]
     learner = api.as_("learner")
-    enrollment = enroll(api, course_id, learner.user).result
-    running = enroll(api, course_id, "still-running").result
+    enrollment = api.enroll(course_id, learner.user).result
+    running = api.enroll(course_id, "still-running").result
     api.call("PUT", f"/api/enrollments/{enrollment['enrollmentId']}", json_body={"endTime": PAST})
 
     read = api.call("GET", f"/api/enrollments/{enrollment['enrollmentId']}").result
@@ -145,7 +141,7 @@ def course(api: Api) -> Course:
     for lesson_id in lessons:
         api.add_lesson(course_id, None, lesson_id)
     learner = api.as_("learner")
-    enrollment = enroll(api, course_id, learner.user).result
+    enrollment = api.enroll(course_id, learner.user).result
     made = Course(api, learner, course_id, lessons, enrollment["enrollmentId"])
     assert made.track("POST").status == 201
     assert made.lesson(lessons[0], "POST", totalContent=10).status == 201
@@ -275,7 +271,7 @@ def test_a_course_without_counted_lessons_is_completed_by_staff_only(api: Api) -
     not_counted = api.create_lesson()["lessonId"]
     api.add_lesson(course_id, None, not_counted, considerForPassing=False)
     learner = api.as_("learner")
-    enroll(api, course_id, learner.user)
+    api.enroll(course_id, learner.user)
     path = f"/api/courses/{course_id}/tracking"
     learner.call("POST", path, json_body={})
 
@@ -363,7 +359,7 @@ def test_learners_do_not_read_what_is_not_published_to_them(api: Api, placed: Pl
         api.call("PUT", f"/api/lessons/{placed.lesson_id}", json_body={"status": "unpublished"})
     else:
         api.call("DELETE", path)
-    enroll(api, placed.course_id, placed.learner.user)
+    api.enroll(placed.course_id, placed.learner.user)
 
     for refused in (
         placed.lesson(),
@@ -401,16 +397,16 @@ def test_a_free_lesson_of_a_draft_course_gives_nothing(api: Api) -> None:
 def test_a_learner_cannot_undo_a_cancellation_by_enrolling_again(api: Api) -> None:
     course_id = api.create_course(status="published", autoEnroll=True)["courseId"]
     learner = api.as_("learner")
-    enrollment = enroll(learner, course_id, learner.user).result
+    enrollment = learner.enroll(course_id, learner.user).result
     api.call("DELETE", f"/api/enrollments/{enrollment['enrollmentId']}")
 
-    again = enroll(learner, course_id, learner.user)
+    again = learner.enroll(course_id, learner.user)
 
     assert (again.status, again.err) == (403, "FORBIDDEN")
     assert "was cancelled; ask an instructor to enroll you again" in again.errmsg
     assert listed(api, userId=learner.user, status="cancelled")[0]["enrollmentId"] == enrollment["enrollmentId"]
-    assert enroll(api, course_id, learner.user).status == 201  # staff re-enroll them
-    assert enroll(learner, course_id, learner.user).status == 409  # enrolled already
+    assert api.enroll(course_id, learner.user).status == 201  # staff re-enroll them
+    assert learner.enroll(course_id, learner.user).status == 409  # enrolled already
 
 
 # Passes count for the course whose rules they were made under
@@ -423,7 +419,7 @@ def test_a_pass_under_another_courses_easier_rules_does_not_count(api: Api) -> N
     lenient = api.create_course(status="published", free=True)["courseId"]
     api.add_lesson(lenient, None, lesson_id)
     learner = api.as_("learner")
-    enroll(api, strict, learner.user)
+    api.enroll(strict, learner.user)
     path = f"/api/lessons/{lesson_id}/tracking"
 
     assert learner.call("POST", path, json_body={"courseId": lenient}).status == 201
@@ -441,7 +437,7 @@ def test_a_pass_recorded_before_passes_were_kept_per_course_still_counts(api: Ap
     lesson_id = api.create_lesson(totalMarks=10, passingMarks=5)["lessonId"]
     api.add_lesson(course_id, None, lesson_id)
     learner = api.as_("learner")
-    enroll(api, course_id, learner.user)
+    api.enroll(course_id, learner.user)
     keys = Keys(api.tenant)
     # As the earlier version wrote it: keyed by the lesson alone, with no course.
     PassedLesson(keys.passed_lessons(learner.user), f"LESSON#{lesson_id}", lesson_id=lesson_id, passed_at=PAST).save()
@@ -477,7 +473,7 @@ def test_numbers_and_ids_the_table_cannot_hold_are_400(api: Api, course: Course)
         "POST", "/api/media", json_body={"format": "video", "source": "https://x.example/v", "size": 10**200}
     )
     assert (huge.status, huge.err) == (400, "INVALID_REQUEST")
-    long_id = enroll(api, course.course_id, "\U0001d54f" * 255)  # 255 characters, 1,020 bytes
+    long_id = api.enroll(course.course_id, "\U0001d54f" * 255)  # 255 characters, 1,020 bytes
     assert (long_id.status, long_id.errmsg) == (400, "The field 'userId' must be at most 255 bytes of UTF-8.")
     bad_port = api.call("POST", "/api/media", json_body={"format": "video", "source": "https://x.example:99999999/v"})
     assert (bad_port.status, bad_port.err) == (400, "INVALID_REQUEST")
@@ -515,7 +511,7 @@ def test_each_course_grades_limits_and_resumes_its_own_attempts(api: Api) -> Non
     api.add_lesson(strict, None, lesson_id, attemptsGrade="highest", passingMarks=100, noOfAttempts=2)
     learner = api.as_("learner")
     for course_id in (lenient, strict):
-        enroll(api, course_id, learner.user)
+        api.enroll(course_id, learner.user)
     learner.call("POST", f"/api/courses/{strict}/tracking", json_body={})
     path = f"/api/lessons/{lesson_id}/tracking"
 
@@ -574,7 +570,7 @@ def test_an_attempt_in_no_course_needs_a_link_open_now(api: Api) -> None:
     for _ in range(2):  # in two courses, so an attempt naming none belongs to neither
         course_id = api.create_course(status="published")["courseId"]
         api.add_lesson(course_id, None, lesson_id, startDatetime="2099-01-01T00:00:00Z")
-        enroll(api, course_id, learner.user)
+        api.enroll(course_id, learner.user)
 
     refused = learner.call("POST", f"/api/lessons/{lesson_id}/tracking", json_body={})
 

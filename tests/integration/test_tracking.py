@@ -43,7 +43,7 @@ class Course:
 
 
 def enroll(api: Api, course_id: str, user_id: str) -> None:
-    response = api.call("POST", "/api/enrollments", json_body={"courseId": course_id, "userId": user_id})
+    response = api.enroll(course_id, user_id)
     assert response.status == 201, response.body
 
 

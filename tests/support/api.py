@@ -102,6 +102,10 @@ class Api:
         status, headers, raw = apigw.response_parts(self.host.invoke(function, event))
         return ApiResponse(status, json.loads(raw), headers)
 
+    def enroll(self, course_id: str, user_id: str, **fields: Any) -> "ApiResponse":
+        """`POST /api/enrollments` as this caller (the response, refusals included)."""
+        return self.call("POST", "/api/enrollments", json_body={"courseId": course_id, "userId": user_id, **fields})
+
     # Shorthands for the Courses group.
     def create_course(self, **fields: Any) -> dict[str, Any]:
         response = self.call("POST", "/api/courses", json_body={"title": f"Course {uuid.uuid4()}", **fields})
