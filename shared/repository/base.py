@@ -99,12 +99,16 @@ class LmsItem(Model):
 
     @classmethod
     def _get_connection(cls) -> TableConnection:
-        if cls._connection is None:
+        """One connection for every item class. PynamoDB would give each class its own, each with
+        its own botocore session and client, loading DynamoDB's service model again: a cold start
+        paid that once per kind of item it touched (about 40 ms each), and a test per test."""
+        if LmsItem._connection is None:
             settings = get_settings()
             LmsItem.Meta.table_name = settings.table_name
             LmsItem.Meta.host = settings.dynamodb_endpoint  # type: ignore[attr-defined]
             LmsItem.Meta.region = settings.aws_region  # type: ignore[attr-defined]
-        return super()._get_connection()
+            LmsItem._connection = super(LmsItem, LmsItem)._get_connection()
+        return LmsItem._connection
 
 
 def first_of[T](items: Iterable[LmsItem], kind: type[T]) -> T | None:
@@ -115,11 +119,7 @@ def first_of[T](items: Iterable[LmsItem], kind: type[T]) -> T | None:
 def reset_connections() -> None:
     """Forget every model's connection so the next request reads the settings again (tests)."""
     get_settings.cache_clear()
-    pending: list[type[Model]] = [LmsItem]
-    while pending:
-        model = pending.pop()
-        model._connection = None
-        pending.extend(model.__subclasses__())
+    LmsItem._connection = None
 
 
 def _connection() -> Connection:
