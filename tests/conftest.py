@@ -6,6 +6,8 @@ mock_aws) and on the official DynamoDB Local engine. Every test gets a fresh ten
 import contextlib
 import os
 from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import boto3
 import pytest
@@ -30,7 +32,11 @@ from shared.observability import logger
 from shared.repository.base import reset_connections
 from tests.support.api import Api
 from tests.support.dynamodb_local import DynamoDBLocal
+from tests.support.moto_transactions import one_backup_per_table
 from tests.support.stream import Stream
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
 
 TEST_ENVIRONMENT = {
     "AWS_REGION": LOCAL_REGION,
@@ -85,13 +91,38 @@ def create_session_resources(dynamodb_endpoint: str | None, endpoint: str | None
     record_events(endpoint, TEST_ENVIRONMENT["EVENT_BUS_NAME"])
 
 
-@pytest.fixture(scope="session", params=["moto", "dynamodb-local"])
+ENGINES = ("moto", "dynamodb-local")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--engine", choices=ENGINES, help="run the integration tests on this engine only (default: on both)"
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """`--engine`: leave out the tests that run on the other engine."""
+    engine = config.getoption("engine")
+    if engine is None:
+        return
+    other = [item for item in items if _engine_of(item) not in (None, engine)]
+    if other:
+        config.hook.pytest_deselected(items=other)
+        items[:] = [item for item in items if _engine_of(item) in (None, engine)]
+
+
+def _engine_of(item: pytest.Item) -> str | None:
+    callspec = getattr(item, "callspec", None)
+    return callspec.params.get("backend") if callspec else None
+
+
+@pytest.fixture(scope="session", params=ENGINES)
 def backend(request: pytest.FixtureRequest) -> Iterator[str | None]:
     """The engine, moto then DynamoDB Local: every integration test runs on both. Yields the
     DynamoDB endpoint (None for moto, which intercepts the SDK in-process). S3 is moto's in both:
     in-process, or a moto server on a free port beside DynamoDB Local."""
     if request.param == "moto":
-        with mock_aws():
+        with mock_aws(), one_backup_per_table():
             reset_aws_clients()
             create_session_resources(None, None)
             yield None
@@ -113,44 +144,51 @@ def backend(request: pytest.FixtureRequest) -> Iterator[str | None]:
         engine.stop()
 
 
-def fresh_table(endpoint: str | None) -> None:
-    """The functions' table, empty: made again from template.yaml's definition under the same
-    name, so the clients made for the engine serve every table of the session. Its stream is
-    switched on only for the tests that read it (the `stream` fixture): DynamoDB Local keeps
-    every stream record of the run, a deleted table's too, and each write grows slower as they
-    pile up (1,000 writes took 1.7 s on a fresh engine, 4.0 s after 7,000 records)."""
-    client = boto3.client("dynamodb", endpoint_url=endpoint, region_name=LOCAL_REGION)
-    with contextlib.suppress(client.exceptions.ResourceNotFoundException):
-        client.delete_table(TableName=LOCAL_TABLE)
-    definition = template.table_definition()
-    del definition["StreamSpecification"]
-    client.create_table(TableName=LOCAL_TABLE, **definition)
+@dataclass(frozen=True)
+class Tables:
+    """The functions' table on one engine, always under the same name, so the clients the
+    functions made for the engine serve every table of the session."""
+
+    client: "DynamoDBClient"
+
+    def make_afresh(self) -> str:
+        """The table from template.yaml's definition, empty. Its stream is switched on only for
+        the tests that read it (`switch_stream_on`): DynamoDB Local keeps every stream record of
+        the run, a deleted table's too, and each write grows slower as they pile up (1,000 writes
+        took 1.7 s on a fresh engine, 4.0 s after 7,000 records)."""
+        with contextlib.suppress(self.client.exceptions.ResourceNotFoundException):
+            self.client.delete_table(TableName=LOCAL_TABLE)
+        definition = template.table_definition()
+        del definition["StreamSpecification"]
+        self.client.create_table(TableName=LOCAL_TABLE, **definition)
+        return LOCAL_TABLE
+
+    def switch_stream_on(self) -> None:
+        """The template's stream on the table, unless it is on already."""
+        described = self.client.describe_table(TableName=LOCAL_TABLE)["Table"]
+        if not described.get("StreamSpecification", {}).get("StreamEnabled"):
+            stream = template.table_definition()["StreamSpecification"]
+            self.client.update_table(TableName=LOCAL_TABLE, StreamSpecification=stream)
 
 
-def switch_stream_on(endpoint: str | None) -> None:
-    """The template's stream on the functions' table, if it is not on already."""
-    client = boto3.client("dynamodb", endpoint_url=endpoint, region_name=LOCAL_REGION)
-    if not client.describe_table(TableName=LOCAL_TABLE)["Table"].get("StreamSpecification", {}).get("StreamEnabled"):
-        client.update_table(
-            TableName=LOCAL_TABLE, StreamSpecification=template.table_definition()["StreamSpecification"]
-        )
+@pytest.fixture(scope="session")
+def tables(backend: str | None) -> Tables:
+    return Tables(boto3.client("dynamodb", endpoint_url=backend, region_name=LOCAL_REGION))
 
 
 @pytest.fixture(scope="module")
-def module_table(backend: str | None) -> str:
-    fresh_table(backend)
-    return LOCAL_TABLE
+def module_table(tables: Tables) -> str:
+    return tables.make_afresh()
 
 
 @pytest.fixture
-def table(backend: str | None, request: pytest.FixtureRequest) -> str:
+def table(backend: str | None, tables: Tables, request: pytest.FixtureRequest) -> str:
     """The table a test writes to. On DynamoDB Local, one per test module (making one takes about
     45 ms there, and no module's data, a 1,000-lesson course say, slows another's queries). On
-    moto, one per test: moto backs up every table a transaction names, by a deep copy, once per
-    item of the transaction, so a transaction's cost grows with all the data the table holds."""
+    moto, one per test (about 20 ms): a moto transaction deep-copies the tables it names, so
+    its cost grows with all the data the table holds."""
     if backend is None:
-        fresh_table(backend)
-        return LOCAL_TABLE
+        return tables.make_afresh()
     name: str = request.getfixturevalue("module_table")
     return name
 
@@ -167,9 +205,9 @@ def api(table: str, host: FunctionHost, signing_key: rsa.RSAPrivateKey) -> Api:
 
 
 @pytest.fixture
-def stream(api: Api, backend: str | None, host: FunctionHost) -> Stream:
+def stream(api: Api, backend: str | None, tables: Tables, host: FunctionHost) -> Stream:
     """The table's stream fed to the real StreamProjector on demand, and the events it published."""
-    switch_stream_on(backend)
+    tables.switch_stream_on()
     endpoint = os.environ.get("EVENTS_ENDPOINT")
     recorder = EventRecorder(endpoint, record_events(endpoint, TEST_ENVIRONMENT["EVENT_BUS_NAME"]))
     return Stream(StreamFeed(host, backend, os.environ["TABLE_NAME"]), recorder, api.tenant)

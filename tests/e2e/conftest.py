@@ -9,6 +9,7 @@ import threading
 from collections.abc import Iterator
 
 import pytest
+from schemathesis.pytest.plugin import SchemathesisFunction
 
 from local.template import ROOT
 from tests.support.local_server import Server
@@ -16,6 +17,19 @@ from tests.support.local_server import Server
 START_TIMEOUT_SECONDS = 60
 # The server must come up on its own defaults, not the test session's.
 ISOLATED_VARIABLES = ("DYNAMODB_ENDPOINT", "S3_ENDPOINT", "EVENTS_ENDPOINT", "JWKS_URL", "TABLE_NAME", "MEDIA_BUCKET")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """schemathesis (4.32) names each test it generates after its operation, but under pytest 9
+    the test's id keeps only the function's name: 38 tests under one id, which pytest-xdist's
+    group scheduling folded into one, and a report that would not say which operation failed.
+    The id is made from the name again."""
+    generated = [item for item in items if isinstance(item, SchemathesisFunction)]
+    for item in generated:
+        if item.parent is not None and item.nodeid != f"{item.parent.nodeid}::{item.name}":
+            item._id = item.parent.id.child(item.name)
+    if len({item.nodeid for item in generated}) != len(generated):
+        raise pytest.UsageError("two schemathesis tests share an id; pytest-xdist would run only one of them")
 
 
 @pytest.fixture(scope="module")

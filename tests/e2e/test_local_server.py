@@ -16,6 +16,10 @@ from local.template import ROOT
 from tests.support import samples
 from tests.support.local_server import Server
 
+# Under pytest-xdist (make test) this module runs on one worker, so on one server: its tests
+# share the module's server, and the last one stops it.
+pytestmark = pytest.mark.xdist_group("local-server")
+
 
 def test_courses_end_to_end_over_http(server: Server) -> None:
     admin = server.token()

@@ -16,6 +16,10 @@ from schemathesis.specs.openapi.checks import (
 from local import openapi
 from tests.support.local_server import Server
 
+# Under pytest-xdist (make test) this module runs on one worker, so on one server: its tests
+# share the module's server.
+pytestmark = pytest.mark.xdist_group("schemathesis")
+
 EXAMPLES_PER_OPERATION = 12
 CHECKS = [
     not_a_server_error,

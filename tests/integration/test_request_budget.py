@@ -71,6 +71,18 @@ def test_delete_reads_the_course_and_its_active_enrollments_then_is_one_transact
     assert requests_made(api, "DELETE", f"/api/courses/{course_id}") == (200, ["Query", "Query", "TransactWriteItems"])
 
 
+def test_the_counter_tells_writes_carried_out_from_writes_refused(api):
+    alias = f"a-{uuid.uuid4().hex[:8]}"
+    course_id = api.create_course(alias=alias)["courseId"]
+
+    with RequestCounter() as counter:
+        assert api.call("POST", "/api/courses", json_body={"title": "t", "alias": alias}).status == 409
+        assert api.call("PUT", f"/api/courses/{course_id}", json_body={"title": "t2"}).status == 200
+
+    assert counter.operations == ["TransactWriteItems", "Query", "PutItem"]
+    assert counter.answered == ["Query", "PutItem"]  # the transaction was cancelled by the alias's claim
+
+
 def test_refused_requests_touch_no_table(api):
     with RequestCounter() as counter:
         assert api.as_("learner").call("POST", "/api/courses", json_body={"title": "t"}).status == 403
