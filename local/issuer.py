@@ -1,6 +1,8 @@
 """The local token issuer: an RS256 key kept under .local/, its JWKS, and tokens signed with it."""
 
+import contextlib
 import json
+import os
 import time
 import uuid
 from functools import cache
@@ -22,15 +24,21 @@ TOKEN_LIFETIME_SECONDS = 12 * 3600
 
 @cache
 def signing_key(path: Path = KEY_FILE) -> rsa.RSAPrivateKey:
-    """The key in `path`, created on first use (the folder is git-ignored)."""
+    """The key in `path`, created on first use (the folder is git-ignored). Two servers starting
+    at once (the test workers') must end up with one key: it is written aside, then linked into
+    place, which fails for all but the first; every process then loads the key that won."""
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         pem = key.private_bytes(
             serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
         )
-        path.write_bytes(pem)
-        path.chmod(0o600)
+        aside = path.with_name(f"{path.name}.{os.getpid()}")
+        aside.write_bytes(pem)
+        aside.chmod(0o600)
+        with contextlib.suppress(FileExistsError):
+            os.link(aside, path)
+        aside.unlink()
     loaded = serialization.load_pem_private_key(path.read_bytes(), password=None)
     assert isinstance(loaded, rsa.RSAPrivateKey)
     return loaded
