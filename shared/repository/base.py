@@ -101,7 +101,7 @@ class LmsItem(Model):
     def _get_connection(cls) -> TableConnection:
         """One connection for every item class. PynamoDB would give each class its own, each with
         its own botocore session and client, loading DynamoDB's service model again: a cold start
-        paid that once per kind of item it touched (about 40 ms each), and a test per test."""
+        paid that once per kind of item it touched (90–160 ms each), and the tests once per test."""
         if LmsItem._connection is None:
             settings = get_settings()
             LmsItem.Meta.table_name = settings.table_name
