@@ -117,7 +117,7 @@ def first_of[T](items: Iterable[LmsItem], kind: type[T]) -> T | None:
 
 
 def reset_connections() -> None:
-    """Forget every model's connection so the next request reads the settings again (tests)."""
+    """Forget the items' connection so the next request reads the settings again (tests)."""
     get_settings.cache_clear()
     LmsItem._connection = None
 
