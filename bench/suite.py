@@ -1,18 +1,21 @@
-"""How long the test suite takes, per part: `make test-durations` (`--serial` for one process).
+"""How long the test suite takes, per part: `make test-durations` (`--serial` for one process,
+`--quick` for `make quick`'s part).
 
-Runs pytest as `make test` does (across every core), or serially as it ran before issue 13,
-with a JUnit report, and records in bench/results/suite.json: pytest's wall time, and per part
+Runs pytest as `make test` does (across every core), serially as it ran before issue 13, or
+as `make quick` does, with a JUnit report, and records in bench/results/suite.json: pytest's wall time, and per part
 of the suite (unit, integration on moto, integration on DynamoDB Local, end-to-end, the build
 and template checks) the number of tests and the sum of their times (setup, call and teardown),
 with the slowest tests. docs/PERFORMANCE.md shows them (`python -m bench.report`)."""
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
 import time
 import xml.etree.ElementTree as ElementTree
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +24,11 @@ from local.template import ROOT
 
 RESULTS = ROOT / "bench" / "results" / "suite.json"
 PARALLEL = ["-n", "auto", "--dist", "loadgroup"]  # as the Makefile's PYTEST_PARALLEL
+MODES = {  # the arguments pytest gets in each mode, as the Makefile gives them
+    "parallel": PARALLEL,
+    "serial": [],
+    "quick": [*PARALLEL, "-p", "no:schemathesis", "--engine", "moto", "tests/unit", "tests/integration"],
+}
 SLOWEST = 15
 
 
@@ -46,6 +54,8 @@ def summarize(junit: Path, wall_seconds: float, command: list[str]) -> dict[str,
         tests.append((seconds, f"{classname.replace('.', '/')}.py::{name}"))
     return {
         "command": " ".join(command),
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "load_average": round(os.getloadavg()[0], 2),  # the machine's 1-minute load when it ended
         "wall_seconds": round(wall_seconds, 1),
         "tests": sum(int(part["tests"]) for part in parts.values()),
         "parts": {name: {"tests": int(p["tests"]), "seconds": round(p["seconds"], 1)} for name, p in parts.items()},
@@ -55,10 +65,10 @@ def summarize(junit: Path, wall_seconds: float, command: list[str]) -> dict[str,
     }
 
 
-def run(serial: bool) -> dict[str, Any]:
+def run(mode: str) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as folder:
         junit = Path(folder) / "junit.xml"
-        command = [sys.executable, "-m", "pytest", "-q", *([] if serial else PARALLEL)]
+        command = [sys.executable, "-m", "pytest", "-q", *MODES[mode]]
         started = time.perf_counter()
         subprocess.run([*command, f"--junitxml={junit}"], cwd=ROOT, check=True)  # noqa: S603 - our own suite
         return summarize(junit, time.perf_counter() - started, ["pytest", *command[3:]])
@@ -66,10 +76,13 @@ def run(serial: bool) -> dict[str, Any]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--serial", action="store_true", help="one process, as the suite ran before issue 13")
+    modes = parser.add_mutually_exclusive_group()
+    modes.add_argument("--serial", action="store_true", help="one process, as the suite ran before issue 13")
+    modes.add_argument("--quick", action="store_true", help="make quick's tests, as make quick runs them")
     arguments = parser.parse_args()
+    mode = "serial" if arguments.serial else "quick" if arguments.quick else "parallel"
     recorded = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
-    recorded["serial" if arguments.serial else "parallel"] = run(arguments.serial)
+    recorded[mode] = run(mode)
     RESULTS.write_text(json.dumps(recorded, indent=2) + "\n")
     report.main()
 
