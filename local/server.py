@@ -39,6 +39,12 @@ def swagger_page(document: str) -> bytes:
 class ApiGatewayHandler(BaseHTTPRequestHandler):
     server: "LocalApi"
     protocol_version = "HTTP/1.1"
+    # A response's head and body went out as two writes; with Nagle's algorithm on, the second
+    # waited for the client's delayed ACK of the first, about 40 ms on every keep-alive request.
+    # TCP_NODELAY sends each write at once, and a buffered writer makes head and body one write
+    # (http.server flushes it after each request).
+    disable_nagle_algorithm = True
+    wbufsize = -1
 
     def do_GET(self) -> None:
         self._serve()
