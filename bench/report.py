@@ -333,7 +333,7 @@ are well under $100.
 
 ## The test suite
 
-`bench/suite.py` (`make test-durations`; `MODE=--serial` for one process, `MODE=--quick` for
+`bench/suite.py` (`make test-durations`; `MODE=serial` for one process, `MODE=quick` for
 `make quick`'s tests) runs pytest with a JUnit report and sums each part's test times (setup,
 call and teardown); the parts' sums of a parallel run add both workers' time, so they exceed its
 wall time. "Before" is the suite at e9785b8, run

@@ -1,11 +1,12 @@
-"""How long the test suite takes, per part: `make test-durations` (`--serial` for one process,
-`--quick` for `make quick`'s part).
+"""How long the test suite takes, per part: `make test-durations` (MODE=serial for one process,
+MODE=quick for `make quick`'s part).
 
-Runs pytest as `make test` does (across every core), serially as it ran before issue 13, or
-as `make quick` does, with a JUnit report, and records in bench/results/suite.json: pytest's wall time, and per part
-of the suite (unit, integration on moto, integration on DynamoDB Local, end-to-end, the build
-and template checks) the number of tests and the sum of their times (setup, call and teardown),
-with the slowest tests. docs/PERFORMANCE.md shows them (`python -m bench.report`)."""
+Runs pytest with the arguments the Makefile gives it for that mode (as `make test` runs it,
+serially as it ran before issue 13, or as `make quick` does) and a JUnit report, and records
+in bench/results/suite.json: pytest's wall time, and per part of the suite (unit, integration
+on moto, integration on DynamoDB Local, end-to-end, the build and template checks) the number
+of tests and the sum of their times (setup, call and teardown), with the slowest tests.
+docs/PERFORMANCE.md shows them (`python -m bench.report`)."""
 
 import argparse
 import json
@@ -23,12 +24,6 @@ from bench import report
 from local.template import ROOT
 
 RESULTS = ROOT / "bench" / "results" / "suite.json"
-PARALLEL = ["-n", "auto", "--dist", "loadgroup"]  # as the Makefile's PYTEST_PARALLEL
-MODES = {  # the arguments pytest gets in each mode, as the Makefile gives them
-    "parallel": PARALLEL,
-    "serial": [],
-    "quick": [*PARALLEL, "-p", "no:schemathesis", "--engine", "moto", "tests/unit", "tests/integration"],
-}
 SLOWEST = 15
 
 
@@ -65,10 +60,10 @@ def summarize(junit: Path, wall_seconds: float, command: list[str]) -> dict[str,
     }
 
 
-def run(mode: str) -> dict[str, Any]:
+def run(pytest_arguments: list[str]) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as folder:
         junit = Path(folder) / "junit.xml"
-        command = [sys.executable, "-m", "pytest", "-q", *MODES[mode]]
+        command = [sys.executable, "-m", "pytest", "-q", *pytest_arguments]
         started = time.perf_counter()
         subprocess.run([*command, f"--junitxml={junit}"], cwd=ROOT, check=True)  # noqa: S603 - our own suite
         return summarize(junit, time.perf_counter() - started, ["pytest", *command[3:]])
@@ -76,13 +71,11 @@ def run(mode: str) -> dict[str, Any]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    modes = parser.add_mutually_exclusive_group()
-    modes.add_argument("--serial", action="store_true", help="one process, as the suite ran before issue 13")
-    modes.add_argument("--quick", action="store_true", help="make quick's tests, as make quick runs them")
+    parser.add_argument("mode", choices=["parallel", "serial", "quick"], help="the name the run is recorded under")
+    parser.add_argument("pytest_arguments", nargs=argparse.REMAINDER, help="as the Makefile gives them")
     arguments = parser.parse_args()
-    mode = "serial" if arguments.serial else "quick" if arguments.quick else "parallel"
     recorded = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
-    recorded[mode] = run(mode)
+    recorded[arguments.mode] = run(arguments.pytest_arguments)
     RESULTS.write_text(json.dumps(recorded, indent=2) + "\n")
     report.main()
 
