@@ -345,7 +345,7 @@ the end of each run is given): compare runs made one after the other.
 Where the time went, and what was done (issue 13):
 - **moto**: a transaction deep-copies every table it names, once per item of the transaction, so
   its cost grew with everything the table held. Tests on moto now get a table each (about 20 ms to
-  make), and `tests/support/moto_transactions.py` has moto take one backup per table, which is the
+  make), and `local/moto_transactions.py` has moto take one backup per table, which is the
   same backup.
 - **Client construction**: PynamoDB gave each of the 14 item classes its own connection, each with
   its own botocore session and client, loading DynamoDB's service model again (90–160 ms each on

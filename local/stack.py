@@ -14,6 +14,8 @@ from typing import Any
 import boto3
 
 from local import issuer, template
+from shared.clock import utc_now
+from shared.repository.listing import mark_listings_ready
 
 LOCAL_TABLE = "lms"
 LOCAL_IDEMPOTENCY_TABLE = "lms-idempotency"
@@ -68,12 +70,21 @@ def start_aws_stand_ins() -> tuple[str, str, Callable[[], None]]:
         return dynamodb_endpoint, s3_endpoint, lambda: None
     from moto.server import ThreadedMotoServer  # only the local stack needs moto
 
+    from local.moto_transactions import one_backup_per_table
+
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per AWS call is noise here
+    transactions = one_backup_per_table()
+    transactions.__enter__()  # the server runs in this process: its transactions copy a table once
     moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     moto.start()
     host, port = moto.get_host_and_port()
     endpoint = f"http://{host}:{port}"
-    return dynamodb_endpoint or endpoint, s3_endpoint or endpoint, moto.stop
+
+    def stop() -> None:
+        moto.stop()
+        transactions.__exit__(None, None, None)
+
+    return dynamodb_endpoint or endpoint, s3_endpoint or endpoint, stop
 
 
 def serve_jwks(document: Mapping[str, Any]) -> ThreadingHTTPServer:
@@ -100,20 +111,27 @@ def jwks_url(server: ThreadingHTTPServer) -> str:
     return f"http://127.0.0.1:{server.server_address[1]}/.well-known/jwks.json"
 
 
-def create_tables(dynamodb_endpoint: str | None, names: Mapping[str, str]) -> None:
-    """Each table of the template (logical id → local name) from its own definition, unless it exists."""
+def create_tables(dynamodb_endpoint: str | None, names: Mapping[str, str]) -> set[str]:
+    """Each table of the template (logical id → local name) from its own definition, unless it
+    exists. The logical ids of those created."""
     dynamodb = boto3.client("dynamodb", endpoint_url=dynamodb_endpoint, region_name=LOCAL_REGION)
     existing = dynamodb.list_tables()["TableNames"]
+    created = set()
     for logical_id, name in names.items():
         if name not in existing:
             dynamodb.create_table(TableName=name, **template.table_definition(logical_id))
             dynamodb.get_waiter("table_exists").wait(TableName=name)
+            created.add(logical_id)
+    return created
 
 
 def create_resources(dynamodb_endpoint: str | None, s3_endpoint: str | None) -> str:
     """The tables, the media bucket and the event bus, unless they exist. Returns the URL of the
-    queue that records the bus's events."""
-    create_tables(dynamodb_endpoint, {"LmsTable": LOCAL_TABLE, "IdempotencyTable": LOCAL_IDEMPOTENCY_TABLE})
+    queue that records the bus's events. A table made here holds nothing an earlier version
+    wrote, so its lists are ready at once (a table that was there may need the backfill)."""
+    created = create_tables(dynamodb_endpoint, {"LmsTable": LOCAL_TABLE, "IdempotencyTable": LOCAL_IDEMPOTENCY_TABLE})
+    if "LmsTable" in created:
+        mark_listings_ready(utc_now())
     s3 = boto3.client("s3", endpoint_url=s3_endpoint, region_name=LOCAL_REGION)
     if LOCAL_BUCKET not in {bucket["Name"] for bucket in s3.list_buckets().get("Buckets", [])}:
         s3.create_bucket(Bucket=LOCAL_BUCKET)
@@ -191,42 +209,53 @@ PROJECTOR_FUNCTION = "StreamProjectorFunction"
 class StreamFeed(Worker):
     """Feeds the table's stream to the StreamProjector's real handler, as Lambda's event source
     mapping does: every shard from its oldest record, a batch at a time, and a batch whose record
-    failed is offered again from that record."""
+    failed is offered again from that record.
+
+    Each pump asks for a fresh iterator after the last record it handled, rather than keeping
+    one: moto replaces a table's stream shard by a copy when it cancels a transaction, and an
+    iterator kept from before would read the old shard, empty, for ever."""
 
     def __init__(self, host: "FunctionHost", dynamodb_endpoint: str | None, table: str) -> None:
         super().__init__("stream-feed")
         self.host, self.table = host, table
         self.dynamodb = boto3.client("dynamodb", endpoint_url=dynamodb_endpoint, region_name=LOCAL_REGION)
         self.streams = boto3.client("dynamodbstreams", endpoint_url=dynamodb_endpoint, region_name=LOCAL_REGION)
-        self.iterators: dict[str, str | None] = {}
+        self.handled: dict[str, str] = {}  # shard id -> sequence number of the last record handled
+
+    def _iterator(self, stream_arn: str, shard_id: str) -> str | None:
+        last = self.handled.get(shard_id)
+        if last is None:
+            found = self.streams.get_shard_iterator(
+                StreamArn=stream_arn, ShardId=shard_id, ShardIteratorType="TRIM_HORIZON"
+            )
+        else:
+            found = self.streams.get_shard_iterator(
+                StreamArn=stream_arn, ShardId=shard_id, ShardIteratorType="AFTER_SEQUENCE_NUMBER", SequenceNumber=last
+            )
+        return found.get("ShardIterator")
 
     def pump(self) -> int:
         """Hand every record not yet handled to the projector; how many were handled."""
         stream_arn = self.dynamodb.describe_table(TableName=self.table)["Table"]["LatestStreamArn"]
-        for shard in self.streams.describe_stream(StreamArn=stream_arn)["StreamDescription"].get("Shards", []):
-            if shard["ShardId"] not in self.iterators:
-                self.iterators[shard["ShardId"]] = self.streams.get_shard_iterator(
-                    StreamArn=stream_arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
-                )["ShardIterator"]
         handled = 0
-        for shard_id, iterator in self.iterators.items():
+        for shard in self.streams.describe_stream(StreamArn=stream_arn)["StreamDescription"].get("Shards", []):
+            shard_id = shard["ShardId"]
+            iterator = self._iterator(stream_arn, shard_id)
             while iterator:
                 page = self.streams.get_records(ShardIterator=iterator, Limit=100)
                 records = [_lambda_record(record, stream_arn) for record in page["Records"]]
                 if not records:
-                    self.iterators[shard_id] = page.get("NextShardIterator")
                     break
                 failures = self.host.invoke(PROJECTOR_FUNCTION, {"Records": records}).get("batchItemFailures")
-                if failures:  # offered again from the first failed record on the next pump
-                    self.iterators[shard_id] = self.streams.get_shard_iterator(
-                        StreamArn=stream_arn,
-                        ShardId=shard_id,
-                        ShardIteratorType="AT_SEQUENCE_NUMBER",
-                        SequenceNumber=failures[0]["itemIdentifier"],
-                    )["ShardIterator"]
+                sequence_numbers = [record["dynamodb"]["SequenceNumber"] for record in records]
+                # Those before the first failure are done; it is offered again at the next pump.
+                done = sequence_numbers.index(failures[0]["itemIdentifier"]) if failures else len(records)
+                if done:
+                    self.handled[shard_id] = sequence_numbers[done - 1]
+                    handled += done
+                if failures:
                     break
-                iterator = self.iterators[shard_id] = page.get("NextShardIterator")
-                handled += len(records)
+                iterator = page.get("NextShardIterator")
         return handled
 
     def step(self) -> None:

@@ -4,6 +4,7 @@ Powertools validates a request before any middleware runs, so a refusal for bad 
 sent after the caller's token and role have been checked again: refusals come 401, 403, 400.
 """
 
+import base64
 import hashlib
 import json
 import re
@@ -21,14 +22,16 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestValidationError,
 )
 from aws_lambda_powertools.event_handler.openapi.params import Path
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.event_handler.request import Request
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BeforeValidator
 
 from shared.auth import Principal, Role, authenticate, require_roles
-from shared.envelope import envelope
-from shared.errors import ApiError, Forbidden, Invalid, NotFound, UnsupportedMediaType
+from shared.deflated import Deflated, gzip_around, inflate
+from shared.envelope import envelope, envelope_around
+from shared.errors import ApiError, Forbidden, Invalid, NotFound, PayloadTooLarge, UnsupportedMediaType
 from shared.json_input import MAX_BODY_DEPTH, NotUnicode, TooDeeplyNested, parse_json
 from shared.observability import logger, metrics
 from shared.schemas.common import REFUSED, RequestModel
@@ -180,7 +183,10 @@ def create_app() -> APIGatewayHttpResolver:
 
     def envelope_middleware(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response[Any]:
         response: Response[Any] = next_middleware(app)
-        response.body = envelope(_api_id(app.context.get("_route")), response.status_code, result=response.body)
+        api_id = _api_id(app.context.get("_route"))
+        if isinstance(response, StoredResult):
+            return response.in_envelope(api_id, _takes_gzip(app.current_event.headers or {}))
+        response.body = envelope(api_id, response.status_code, result=response.body)
         return response
 
     app.use([authorization_middleware, learner_fields_middleware, idempotency_middleware, envelope_middleware])
@@ -227,6 +233,60 @@ def create_app() -> APIGatewayHttpResolver:
     app.exception_handler(Exception)(unexpected)
 
     return app
+
+
+class StoredResult(Response[Any]):
+    """A route's result stored ready to send (deflated JSON, shared/deflated.py): the envelope
+    goes around it as it is, and a client that takes gzip gets the stored bytes without their
+    being inflated or compressed again. A route returning one is annotated `Response[None]` (its
+    body is not built per request) and documents the result's schema in `responses`."""
+
+    def __init__(self, document: Deflated) -> None:
+        super().__init__(status_code=200, content_type=content_types.APPLICATION_JSON, body=None)
+        self.document = document
+
+    def in_envelope(self, api_id: str, gzip: bool) -> Response[Any]:
+        opening, closing = envelope_around(api_id, self.status_code)
+        self.headers["Vary"] = "Accept-Encoding"
+        if gzip:
+            self.headers["Content-Encoding"] = "gzip"
+            self.body = base64.b64encode(gzip_around(opening, self.document, closing)).decode()
+            self.base64_encoded = True  # Powertools sends a str body as it is, marked as base64
+            return self
+        if self.document.length > MAX_PLAIN_RESULT_BYTES:
+            size = f"{self.document.length / 1_000_000:.1f} MB"
+            error = PayloadTooLarge(f"The answer is {size}, more than a response carries; send Accept-Encoding: gzip.")
+            return Response(413, content_types.APPLICATION_JSON, envelope(api_id, 413, error=error))
+        self.body = (opening + inflate(self.document) + closing).decode()
+        return self
+
+
+def stored_result_responses(model: type[Any]) -> dict[int, OpenAPIResponse]:
+    """The OpenAPI `responses` of a route that returns a StoredResult of `model`."""
+    return {200: {"description": "Successful Response", "content": {content_types.APPLICATION_JSON: {"model": model}}}}
+
+
+# Lambda answers at most 6 MB, and a text body is escaped once more inside its JSON: a larger
+# stored result goes out only as gzip (a few hundred KB for the largest trees).
+MAX_PLAIN_RESULT_BYTES = 5_000_000
+
+
+def _takes_gzip(headers: dict[str, str]) -> bool:
+    """Whether Accept-Encoding admits gzip: named (or `*`) with a quality above 0 (RFC 9110)."""
+    accepted = next((value for name, value in headers.items() if name.lower() == "accept-encoding"), "")
+    qualities: dict[str, float] = {}
+    for part in accepted.split(","):
+        coding, _, parameters = part.strip().partition(";")
+        quality = 1.0
+        name, _, value = parameters.strip().partition("=")
+        if name.strip().lower() == "q":
+            try:
+                quality = float(value)
+            except ValueError:
+                quality = 0.0
+        if coding:
+            qualities[coding.strip().lower()] = quality
+    return qualities.get("gzip", qualities.get("x-gzip", qualities.get("*", 0.0))) > 0
 
 
 def refuse_staff_fields(names: set[str]) -> None:

@@ -1,5 +1,6 @@
 """The contract's response envelope, the same for every route, success or failure."""
 
+import json
 import uuid
 from typing import Any
 
@@ -24,3 +25,16 @@ def envelope(api_id: str, status_code: int, result: Any = None, error: ApiError 
         "responseCode": status_code,
         "result": None if error else result,
     }
+
+
+RESULT_PLACEHOLDER = '"result":null}'
+
+
+def envelope_around(api_id: str, status_code: int) -> tuple[bytes, bytes]:
+    """The envelope of a success as the text before and after its result (a stored result is
+    sent between them as it is), written as Powertools writes every other response."""
+    text = json.dumps(envelope(api_id, status_code), separators=(",", ":"))
+    if not text.endswith(RESULT_PLACEHOLDER):
+        raise AssertionError("the envelope's result must come last")
+    opening = text[: -len(RESULT_PLACEHOLDER)] + '"result":'
+    return opening.encode(), b"}"

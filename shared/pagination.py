@@ -13,3 +13,11 @@ def paginate[T](items: Sequence[T], page: int = DEFAULT_PAGE, limit: int = DEFAU
         raise ValueError(f"page must be >= 1 and limit within 1-{MAX_LIMIT}")
     start = (page - 1) * limit
     return list(items[start : start + limit])
+
+
+def page_or_all[T](items: Sequence[T], page: int | None, limit: int | None) -> list[T]:
+    """A page when one is asked for (`page` or `limit` given; the other takes its default), every
+    item otherwise: the lists of one course or module, which the contract gives whole."""
+    if page is None and limit is None:
+        return list(items)
+    return paginate(items, page or DEFAULT_PAGE, limit or DEFAULT_LIMIT)

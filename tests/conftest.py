@@ -16,6 +16,7 @@ from moto import mock_aws
 from moto.server import ThreadedMotoServer
 
 from local import issuer, template
+from local.moto_transactions import one_backup_per_table
 from local.stack import (
     LOCAL_REGION,
     LOCAL_TABLE,
@@ -28,11 +29,12 @@ from local.stack import (
     serve_jwks,
 )
 from shared import events, idempotency, storage
+from shared.clock import utc_now
 from shared.observability import logger
 from shared.repository.base import reset_connections
+from shared.repository.listing import mark_listings_ready
 from tests.support.api import Api
 from tests.support.dynamodb_local import DynamoDBLocal
-from tests.support.moto_transactions import one_backup_per_table
 from tests.support.stream import Stream
 
 if TYPE_CHECKING:
@@ -161,6 +163,7 @@ class Tables:
         definition = template.table_definition()
         del definition["StreamSpecification"]
         self.client.create_table(TableName=LOCAL_TABLE, **definition)
+        mark_listings_ready(utc_now())  # a new table holds nothing an earlier version wrote
         return LOCAL_TABLE
 
     def switch_stream_on(self) -> None:

@@ -2,9 +2,20 @@
 
 from typing import Annotated
 
+from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
-from shared.api import ADMIN_ONLY, ANY_ROLE, STAFF_ONLY, Caller, CourseId, create_app, lambda_handler_for
+from shared.api import (
+    ADMIN_ONLY,
+    ANY_ROLE,
+    STAFF_ONLY,
+    Caller,
+    CourseId,
+    StoredResult,
+    create_app,
+    lambda_handler_for,
+    stored_result_responses,
+)
 from shared.schemas.common import FormBool, MessageResult, PageNumber, PageSize
 from shared.schemas.courses import CourseCreate, CourseDetails, CourseList, CourseOut, CourseStatus, CourseUpdate
 from shared.services import courses
@@ -34,9 +45,14 @@ def get_course(caller: Caller, course_id: CourseId) -> CourseOut:
     return courses.get_course(caller, str(course_id))
 
 
-@app.get("/api/courses/<courseId>/details", operation_id="api.course.details", security=ANY_ROLE)
-def get_course_details(caller: Caller, course_id: CourseId) -> CourseDetails:
-    return courses.get_course_details(caller, str(course_id))
+@app.get(
+    "/api/courses/<courseId>/details",
+    operation_id="api.course.details",
+    security=ANY_ROLE,
+    responses=stored_result_responses(CourseDetails),
+)
+def get_course_details(caller: Caller, course_id: CourseId) -> Response[None]:
+    return StoredResult(courses.get_course_details(caller, str(course_id)))
 
 
 @app.put("/api/courses/<courseId>", operation_id="api.course.update", security=STAFF_ONLY)

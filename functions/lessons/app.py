@@ -15,7 +15,7 @@ from shared.api import (
     create_app,
     lambda_handler_for,
 )
-from shared.schemas.common import MessageResult
+from shared.schemas.common import WHOLE_UNLESS_PAGED, MessageResult, PageNumber, PageSize
 from shared.schemas.lessons import (
     LessonCreate,
     LessonFormat,
@@ -57,15 +57,21 @@ def list_course_lessons(
     course_id: CourseId,
     status: Annotated[LessonStatus | None, Query()] = None,
     format_: Annotated[LessonFormat | None, Query(alias="format")] = None,
+    page: Annotated[PageNumber | None, Query(description=WHOLE_UNLESS_PAGED)] = None,
+    limit: Annotated[PageSize | None, Query(description=WHOLE_UNLESS_PAGED)] = None,
 ) -> LessonList:
-    return lessons.list_course_lessons(caller, str(course_id), status, format_)
+    return lessons.list_course_lessons(caller, str(course_id), status, format_, page, limit)
 
 
 @app.get("/api/modules/<moduleId>/lessons", operation_id="api.module.lessons", security=ANY_ROLE)
 def list_module_lessons(
-    caller: Caller, module_id: ModuleId, status: Annotated[LessonStatus | None, Query()] = None
+    caller: Caller,
+    module_id: ModuleId,
+    status: Annotated[LessonStatus | None, Query()] = None,
+    page: Annotated[PageNumber | None, Query(description=WHOLE_UNLESS_PAGED)] = None,
+    limit: Annotated[PageSize | None, Query(description=WHOLE_UNLESS_PAGED)] = None,
 ) -> LessonList:
-    return lessons.list_module_lessons(caller, str(module_id), status)
+    return lessons.list_module_lessons(caller, str(module_id), status, page, limit)
 
 
 @app.put("/api/lessons/<lessonId>", operation_id="api.lesson.update", security=STAFF_ONLY)

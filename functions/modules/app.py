@@ -5,7 +5,7 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from shared.api import ANY_ROLE, STAFF_ONLY, Caller, CourseId, ModuleId, create_app, lambda_handler_for
-from shared.schemas.common import FormBool, MessageResult
+from shared.schemas.common import WHOLE_UNLESS_PAGED, FormBool, MessageResult, PageNumber, PageSize
 from shared.schemas.modules import CourseModules, ModuleCreate, ModuleOut, ModuleUpdate, Submodules
 from shared.services import modules
 
@@ -27,13 +27,20 @@ def list_course_modules(
     caller: Caller,
     course_id: CourseId,
     include_submodules: Annotated[FormBool, Query(alias="includeSubmodules")] = False,
+    page: Annotated[PageNumber | None, Query(description=WHOLE_UNLESS_PAGED)] = None,
+    limit: Annotated[PageSize | None, Query(description=WHOLE_UNLESS_PAGED)] = None,
 ) -> CourseModules:
-    return modules.list_course_modules(caller, str(course_id), include_submodules)
+    return modules.list_course_modules(caller, str(course_id), include_submodules, page, limit)
 
 
 @app.get("/api/modules/<moduleId>/submodules", operation_id="api.module.submodules", security=ANY_ROLE)
-def list_submodules(caller: Caller, module_id: ModuleId) -> Submodules:
-    return modules.list_submodules(caller, str(module_id))
+def list_submodules(
+    caller: Caller,
+    module_id: ModuleId,
+    page: Annotated[PageNumber | None, Query(description=WHOLE_UNLESS_PAGED)] = None,
+    limit: Annotated[PageSize | None, Query(description=WHOLE_UNLESS_PAGED)] = None,
+) -> Submodules:
+    return modules.list_submodules(caller, str(module_id), page, limit)
 
 
 @app.put("/api/modules/<moduleId>", operation_id="api.module.update", security=STAFF_ONLY)

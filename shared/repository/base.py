@@ -29,6 +29,12 @@ def tenant_key(tenant_id: str, *parts: str) -> str:
     return "#".join((TENANT_PREFIX, tenant_id, *parts))
 
 
+def tenant_and_id(key: str) -> tuple[str, str]:
+    """The tenant and the entity's id in a key `T#<tenant>#<KIND>#<id>` (a tenant holds no `#`)."""
+    _, tenant_id, _, entity_id = key.split("#", 3)
+    return tenant_id, entity_id
+
+
 class ListIndex(GlobalSecondaryIndex["LmsItem"]):
     """Tenant-wide lists, newest first: the tenant's courses, the tenant's enrollments."""
 
@@ -170,6 +176,10 @@ class Transaction:
         self._writes = writes
         self._names: dict[str, list[str | None]] = {"check": [], "delete": [], "put": [], "update": []}
 
+    def __len__(self) -> int:
+        """How many writes (and checks) it holds so far."""
+        return sum(len(names) for names in self._names.values())
+
     def save(self, item: LmsItem, condition: Condition | None = None, name: str | None = None) -> None:
         self._writes.save(item, condition=condition)
         self._names["put"].append(name)
@@ -220,25 +230,51 @@ def transaction() -> Iterator[Transaction]:
         raise pending.cancelled(error) from error
 
 
-def write_in_transactions[T](write: Callable[[Transaction, T], None], items: Sequence[T]) -> None:
-    """Apply `write` to each item, in as many transactions of up to 100 writes as it takes."""
-    for start in range(0, len(items), TRANSACTION_LIMIT):
+def write_in_transactions[T](
+    write: Callable[[Transaction, T], None], items: Sequence[T], writes_per_item: Callable[[T], int] = lambda _: 1
+) -> None:
+    """Apply `write` to each item, in as many transactions of up to 100 writes as it takes; an
+    item's writes (`writes_per_item`) stay in one transaction."""
+    start = 0
+    while start < len(items):
+        end, size = start, 0
+        while end < len(items) and (end == start or size + writes_per_item(items[end]) <= TRANSACTION_LIMIT):
+            size += writes_per_item(items[end])
+            end += 1
         with transaction() as writes:
-            for item in items[start : start + TRANSACTION_LIMIT]:
+            for item in items[start:end]:
                 write(writes, item)
+        start = end
 
 
-def delete_with_children(head: LmsItem, head_condition: Condition, children: Sequence[LmsItem]) -> None:
+def delete_with_children(
+    head: LmsItem,
+    head_condition: Condition,
+    children: Sequence[LmsItem],
+    also: Callable[[Transaction], None] | None = None,
+    room_for_also: int = 0,
+    after_batches: Callable[[], None] | None = None,
+) -> None:
     """Delete `head` (under `head_condition`, named "head") with its children: those that fit go
-    in the head's transaction; the rest are deleted first in batches, so a failure part-way
-    leaves the head in place, to be deleted again."""
-    room = TRANSACTION_LIMIT - 1
+    in the head's transaction, with the writes `also` adds (`room_for_also` of them); the rest
+    are deleted first in batches (then `after_batches` runs), so a failure part-way leaves the
+    head in place, to be deleted again."""
+    room = TRANSACTION_LIMIT - 1 - room_for_also
     overflow, rest = children[room:], children[:room]
     if overflow:
         with LmsItem.batch_write() as batch:
             for child in overflow:
                 batch.delete(child)
+        if after_batches:
+            after_batches()
     with transaction() as writes:
         writes.delete(head, condition=head_condition, name="head")
         for child in rest:
             writes.delete(child)
+        if also:
+            also(writes)
+
+
+def snapshot[I: LmsItem](item: I) -> I:
+    """A copy of the item as it is now (to compare it with, after it is changed)."""
+    return type(item).from_raw_data(item.serialize())

@@ -1,16 +1,39 @@
-"""Enrollments: one per user and course, found by id, by user, by course or tenant-wide."""
+"""Enrollments: one per user and course, found by id, and listed by the page (docs/DATA-MODEL.md).
 
+Each enrollment has an entry in the lists it belongs to, for the tenant, its user and its course:
+all but cancelled ones (`live`), and its status. An active or extended one with an end is also
+in those scopes' `due` lists, by end time: an enrollment past its end counts as expired at once,
+before the hourly job marks it, and lists of active or expired enrollments correct their counts
+and pages by the due entries already past (few: those the job has not reached yet)."""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from pynamodb.exceptions import PutError
 from pynamodb.expressions.condition import Condition
 
-from shared.repository.base import ConcurrentModification, LmsItem, condition_failed, first_of, write_in_transactions
-from shared.repository.items import EnrollmentItem, Keys
+from shared.repository.base import (
+    TRANSACTION_LIMIT,
+    Cancelled,
+    ConcurrentModification,
+    LmsItem,
+    Transaction,
+    concurrent_change,
+    first_of,
+    snapshot,
+    transaction,
+    write_in_transactions,
+)
+from shared.repository.items import COURSE_SK, CourseItem, DueEntry, EnrollmentItem, EnrollmentListEntry, Keys
+from shared.repository.listing import ListEntry, Relisting, read_page, relist
 
 ENROLLMENT_SK = "#ENROLLMENT"
 ACTIVE = ("active", "extended")
+EXPIRED = "expired"
+CANCELLED = "cancelled"
 EXPIRY_PARTITION = "ENROLLMENT_EXPIRY"
+LIVE = "live"  # the lists of every enrollment but cancelled ones
+DUE = "due"
 
 
 def schedule_expiry(enrollment: EnrollmentItem) -> None:
@@ -33,8 +56,47 @@ def due_for_expiry(until: str) -> list[EnrollmentItem]:
     return [item for item in found if isinstance(item, EnrollmentItem)]
 
 
+def enrollment_entries(keys: Keys, enrollment: EnrollmentItem) -> list[ListEntry]:
+    """The enrollment's entries: in the tenant's, its user's and its course's lists of its status
+    and (unless cancelled) of every live enrollment, each at its place newest first; and, while
+    active or extended with an end, in those scopes' due lists. None for an enrollment stored
+    before lists were kept (not `listed`): it is in no list yet."""
+    if not enrollment.listed:
+        return []
+    place = enrollment.gsi1sk  # `<enrolled, µs>#<enrollment>`, its place in every list
+    course_id, user_id = enrollment.course_id, enrollment.user_id
+    which = [f"status={enrollment.status}"] + ([LIVE] if enrollment.status != CANCELLED else [])
+    scopes: list[dict[str, str]] = [{}, {"user_id": enrollment.user_id}, {"course_id": enrollment.course_id}]
+    entries: list[ListEntry] = [
+        EnrollmentListEntry(keys.enrollment_list(name, **scope), place, course_id=course_id, user_id=user_id)
+        for name in which
+        for scope in scopes
+    ]
+    if enrollment.status in ACTIVE and enrollment.end_time:
+        entries += [
+            DueEntry(
+                keys.enrollment_list(DUE, **scope),
+                f"{enrollment.end_time}#{place}",
+                status=enrollment.status,
+                place=place,
+                course_id=course_id,
+                user_id=user_id,
+            )
+            for scope in scopes
+        ]
+    return entries
+
+
 class AlreadyEnrolled(Exception):
     """The user holds an enrollment in the course that is not cancelled."""
+
+
+@dataclass(frozen=True)
+class Page:
+    """A page of a list of enrollments: how many the list holds, and this page's, in order."""
+
+    count: int
+    enrollments: list[EnrollmentItem]
 
 
 class EnrollmentRepository:
@@ -46,6 +108,7 @@ class EnrollmentRepository:
     def new_enrollment(
         self, course_id: str, user_id: str, enrollment_id: str, sort_key: str, **fields: Any
     ) -> EnrollmentItem:
+        """An unsaved enrollment; `sort_key` (when it was made) is its place in every list."""
         return EnrollmentItem(
             *self.keys.enrollment_of(course_id, user_id),
             enrollment_id=enrollment_id,
@@ -58,23 +121,33 @@ class EnrollmentRepository:
             gsi2sk=ENROLLMENT_SK,
             gsi3pk=self.keys.user(user_id),
             gsi3sk=f"ENROLLMENT#{sort_key}#{enrollment_id}",
+            listed=True,
             **fields,
         )
 
-    def create(self, enrollment: EnrollmentItem, over_cancelled: bool) -> None:
-        """Write it unless the user holds one in the course (AlreadyEnrolled), or, `over_cancelled`,
-        one that is not cancelled: the key and this condition keep one per user and course under
-        any concurrency."""
+    def course_and_enrollment(self, course_id: str, user_id: str) -> tuple[CourseItem | None, EnrollmentItem | None]:
+        """The course and the user's enrollment in it (if any): one strongly consistent BatchGetItem."""
+        keys = [(self.keys.course(course_id), COURSE_SK), self.keys.enrollment_of(course_id, user_id)]
+        found = list(LmsItem.batch_get(keys, consistent_read=True))
+        return first_of(found, CourseItem), first_of(found, EnrollmentItem)
+
+    def create(self, enrollment: EnrollmentItem, over: EnrollmentItem | None) -> None:
+        """Write it and list it, unless the user holds one in the course (AlreadyEnrolled): the key
+        keeps one per user and course under any concurrency. `over` is the cancelled enrollment it
+        replaces, as read: it must be unchanged (ConcurrentModification otherwise), and leaves its lists."""
         schedule_expiry(enrollment)
         condition = EnrollmentItem.pk.does_not_exist()
-        if over_cancelled:
-            condition |= EnrollmentItem.status == "cancelled"
+        if over is not None:
+            condition = (EnrollmentItem.status == CANCELLED) & (EnrollmentItem.revision == over.revision)
+        before = enrollment_entries(self.keys, over) if over is not None else []
         try:
-            enrollment.save(condition=condition)
-        except PutError as error:
-            if condition_failed(error):
-                raise AlreadyEnrolled(enrollment.user_id) from error
-            raise
+            with transaction() as writes:
+                writes.save(enrollment, condition=condition, name="enrollment")
+                relist(before, enrollment_entries(self.keys, enrollment)).apply(writes)
+        except Cancelled as cancelled:
+            if cancelled.failed("enrollment") and over is None:
+                raise AlreadyEnrolled(enrollment.user_id) from cancelled
+            raise concurrent_change(cancelled, enrollment.enrollment_id, "enrollment")  # noqa: B904
 
     def of_user(self, course_id: str, user_id: str) -> EnrollmentItem | None:
         """The user's enrollment in the course, by its key: one GetItem."""
@@ -87,60 +160,122 @@ class EnrollmentRepository:
         found = LmsItem.lookup_index.query(self.keys.enrollment(enrollment_id), LmsItem.gsi2sk == ENROLLMENT_SK)
         return first_of(found, EnrollmentItem)
 
-    def find(self, user_id: str | None, course_id: str | None, condition: Condition | None) -> list[EnrollmentItem]:
+    def page(
+        self, user_id: str | None, course_id: str | None, status: str | None, end: int, now: str
+    ) -> tuple[int, list[EnrollmentItem]]:
+        """How many enrollments of the user's, the course's or the tenant's match `status` as they
+        stand at `now` (None: all but cancelled), and the first `end` of them, newest first: a Query
+        of that list (and of the due list, for active, extended and expired), then one BatchGetItem."""
+        scope = {"user_id": user_id} if user_id else {"course_id": course_id} if course_id else {}
+        if status is None or status not in (*ACTIVE, EXPIRED):
+            count, entries = self._entries(
+                self.keys.enrollment_list(f"status={status}" if status else LIVE, **scope), end
+            )
+            return count, self._read(entries)
+        lapsed = self._lapsed(scope, now)
+        if status == EXPIRED:  # those the job marked, and those past their end it has not yet
+            count, entries = self._entries(self.keys.enrollment_list(f"status={EXPIRED}", **scope), end)
+            both: list[EnrollmentListEntry | DueEntry] = [*entries, *lapsed]
+            merged = sorted(both, key=_place, reverse=True)
+            return count + len(lapsed), self._read(merged[:end])
+        gone = {entry.place for entry in lapsed if entry.status == status}
+        count, entries = self._entries(self.keys.enrollment_list(f"status={status}", **scope), end + len(gone))
+        kept = [entry for entry in entries if entry.sk not in gone]
+        return count - len(gone), self._read(kept[:end])
+
+    @staticmethod
+    def _entries(list_key: str, end: int) -> tuple[int, list[EnrollmentListEntry]]:
+        count, found = read_page(list_key, end)
+        return count, [entry for entry in found if isinstance(entry, EnrollmentListEntry)]
+
+    def _lapsed(self, scope: dict[str, str], now: str) -> list[DueEntry]:
+        """The due entries past their end at `now`: one Query, from the earliest end."""
+        due = self.keys.enrollment_list(DUE, **scope)
+        found = LmsItem.query(due, LmsItem.sk <= f"{now}#\uffff", consistent_read=True)
+        return [entry for entry in found if isinstance(entry, DueEntry)]
+
+    def _read(self, entries: Sequence[EnrollmentListEntry | DueEntry]) -> list[EnrollmentItem]:
+        """The enrollments the entries name, in their order: one strongly consistent BatchGetItem."""
+        keys = [self.keys.enrollment_of(entry.course_id, entry.user_id) for entry in entries]
+        if not keys:
+            return []
+        found = {(item.pk, item.sk): item for item in EnrollmentItem.batch_get(keys, consistent_read=True)}
+        return [found[key] for key in keys if key in found]
+
+    def find_unlisted(
+        self, user_id: str | None, course_id: str | None, condition: Condition | None
+    ) -> list[EnrollmentItem]:
         """Enrollments of a user (UserIndex), of a course (its partition) or of the tenant
-        (ListIndex), matching `condition`: one Query, more only past 1 MB."""
+        (ListIndex) matching `condition`, read whole, the way lists were read before issue 14:
+        until the `listings` backfill has run. One Query, more only past 1 MB."""
+        found: Iterable[LmsItem]
         if user_id:
             found = LmsItem.user_index.query(self.keys.user(user_id), filter_condition=condition)
         elif course_id:
-            found = LmsItem.query(
-                self.keys.course_enrollments(course_id), filter_condition=condition, consistent_read=True
-            )
+            found = self._of_course(course_id, condition)
         else:
             found = LmsItem.list_index.query(self.keys.all_enrollments(), filter_condition=condition)
         return [item for item in found if isinstance(item, EnrollmentItem)]
 
-    def save(self, enrollment: EnrollmentItem) -> None:
-        """Write a changed enrollment if nobody changed it since it was read."""
-        read = enrollment.revision
-        enrollment.revision = read + 1
+    def _of_course(self, course_id: str, condition: Condition | None) -> Iterable[LmsItem]:
+        return LmsItem.query(self.keys.course_enrollments(course_id), filter_condition=condition, consistent_read=True)
+
+    def save(self, enrollment: EnrollmentItem, read: EnrollmentItem) -> None:
+        """Write a changed enrollment (`read` is it as it was read) if nobody changed it since,
+        moving its list entries with it."""
+        enrollment.revision = read.revision + 1
+        enrollment.listed = True
         schedule_expiry(enrollment)
         try:
-            enrollment.save(condition=EnrollmentItem.revision == read)
-        except PutError as error:
-            if condition_failed(error):
-                raise ConcurrentModification(enrollment.enrollment_id) from error
-            raise
+            with transaction() as writes:
+                writes.save(enrollment, condition=EnrollmentItem.revision == read.revision, name="enrollment")
+                relist(enrollment_entries(self.keys, read), enrollment_entries(self.keys, enrollment)).apply(writes)
+        except Cancelled as cancelled:
+            raise concurrent_change(cancelled, enrollment.enrollment_id, "enrollment")  # noqa: B904
 
     def active_in_course(self, course_id: str, now: str) -> list[EnrollmentItem]:
         """The course's enrollments active at `now` (active or extended, and not ended): one
-        strongly consistent Query."""
-        return self.find(None, course_id, EnrollmentItem.status.is_in(*ACTIVE) & not_ended(now))
+        strongly consistent Query of the course's enrollments."""
+        found = self._of_course(course_id, EnrollmentItem.status.is_in(*ACTIVE) & not_ended(now))
+        return [item for item in found if isinstance(item, EnrollmentItem)]
 
     def refresh_course(self, course_id: str, summary: dict[str, Any]) -> int:
         """Copy the course's new summary onto each of its enrollments (one Query, then a transaction
         per 100); each copy bumps the revision, so an update that read the old copy re-reads."""
-        enrollments = self.find(None, course_id, None)
+        enrollments = [item for item in self._of_course(course_id, None) if isinstance(item, EnrollmentItem)]
 
-        def refresh_one(writes: Any, enrollment: EnrollmentItem) -> None:
+        def refresh_one(writes: Transaction, enrollment: EnrollmentItem) -> None:
             actions = [EnrollmentItem.course.set(summary), EnrollmentItem.revision.add(1)]
-            writes.update(enrollment, actions, condition=EnrollmentItem.pk.exists())
+            writes.update(enrollment, actions, condition=EnrollmentItem.pk.exists(), versioned=False)
 
         write_in_transactions(refresh_one, enrollments)
         return len(enrollments)
 
     def cancel(self, enrollments: list[EnrollmentItem], by: str, at: str) -> None:
-        """Cancel each (kept as records), a transaction of up to 100 at a time."""
+        """Cancel each (kept as records, moved to the cancelled lists), as many to a transaction as
+        their writes fit in (their lists' counters moved once per transaction); each requires the
+        enrollment unchanged since it was read."""
+        chunks: list[tuple[list[tuple[EnrollmentItem, EnrollmentItem]], Relisting]] = []
+        for enrollment in enrollments:
+            cancelled = snapshot(enrollment)
+            cancelled.status, cancelled.updated_by, cancelled.updated_at = CANCELLED, by, at
+            cancelled.revision, cancelled.listed = enrollment.revision + 1, True
+            schedule_expiry(cancelled)  # nothing left for the expiry job
+            moved = relist(enrollment_entries(self.keys, enrollment), enrollment_entries(self.keys, cancelled))
+            if chunks and len(chunks[-1][0]) + 1 + len(chunks[-1][1] + moved) <= TRANSACTION_LIMIT:
+                pairs, together = chunks[-1]
+                chunks[-1] = ([*pairs, (enrollment, cancelled)], together + moved)
+            else:
+                chunks.append(([(enrollment, cancelled)], moved))
+        try:
+            for pairs, together in chunks:
+                with transaction() as writes:
+                    for read, cancelled in pairs:
+                        writes.save(cancelled, condition=EnrollmentItem.revision == read.revision)
+                    together.apply(writes)
+        except Cancelled as refused:  # one changed since it was read: read them again
+            raise ConcurrentModification("enrollments of the course") from refused
 
-        def cancel_one(writes: Any, enrollment: EnrollmentItem) -> None:
-            actions = [
-                EnrollmentItem.status.set("cancelled"),
-                EnrollmentItem.updated_by.set(by),
-                EnrollmentItem.updated_at.set(at),
-                EnrollmentItem.revision.add(1),
-                EnrollmentItem.gsi4pk.remove(),  # nothing left for the expiry job
-                EnrollmentItem.gsi4sk.remove(),
-            ]
-            writes.update(enrollment, actions, condition=EnrollmentItem.pk.exists())
 
-        write_in_transactions(cancel_one, enrollments)
+def _place(entry: EnrollmentListEntry | DueEntry) -> str:
+    return entry.place if isinstance(entry, DueEntry) else entry.sk

@@ -10,6 +10,7 @@ lesson and lessons passed each have a partition under the user."""
 from typing import Final
 
 from pynamodb.attributes import (
+    BinaryAttribute,
     BooleanAttribute,
     JSONAttribute,
     NumberAttribute,
@@ -19,6 +20,7 @@ from pynamodb.attributes import (
 )
 
 from shared.repository.base import LmsItem, tenant_key
+from shared.repository.listing import ListEntry
 
 COURSE_SK = "#COURSE"
 ALIAS_SK = "#ALIAS"
@@ -35,6 +37,11 @@ ATTEMPT_PREFIX = "ATTEMPT#"
 PASSED_PREFIX = "LESSON#"
 USER_PREFIX = "USER#"  # an enrollment's sort key, in its course's enrollments
 PUBLISHED: Final = "published"
+# A course's tree documents and their head sort after its links, out of every read of its structure.
+# Each view's parts sort on one side of the head, so a view and the head are one contiguous Query.
+TREE_PREFIX = "TREE#"
+TREE_HEAD_SK = "TREE#revision"
+LEARNER_VIEW, STAFF_VIEW = "learner", "staff"  # "learner" < "revision" < "staff"
 
 
 class Keys:
@@ -47,7 +54,20 @@ class Keys:
         return tenant_key(self.tenant_id, "COURSE", course_id)
 
     def courses(self) -> str:
+        """The tenant's courses in ListIndex (the way lists were read before issue 14)."""
         return tenant_key(self.tenant_id, "COURSES")
+
+    def course_list(self, filters: dict[str, str]) -> str:
+        """The list of the tenant's courses matching `filters` (name -> value, in the order
+        status, featured, free): a partition of entries and its counter."""
+        return tenant_key(self.tenant_id, "LIST", "COURSES", *(f"{name}={value}" for name, value in filters.items()))
+
+    def enrollment_list(self, which: str, user_id: str | None = None, course_id: str | None = None) -> str:
+        """A list of the tenant's enrollments: `which` is `live` (all but cancelled), `status=<s>`
+        or `due` (active with an end, by end); of one user, of one course, or of the tenant. The
+        user's id comes last, so no id can make one list's key another's."""
+        scope = (f"course={course_id}",) if course_id else (f"user={user_id}",) if user_id else ()
+        return tenant_key(self.tenant_id, "LIST", "ENROLLMENTS", which, *scope)
 
     def alias(self, alias: str) -> str:
         return tenant_key(self.tenant_id, "ALIAS", alias)
@@ -120,6 +140,10 @@ class Keys:
     def pointer_sk(course_id: str, module_id: str | None) -> str:
         return f"{LINK_PREFIX}{course_id}#{module_id or COURSE_LEVEL}"
 
+    @staticmethod
+    def tree_part_sk(view: str, part: int) -> str:
+        return f"{TREE_PREFIX}{view}#{part:03d}"
+
 
 class CourseItem(LmsItem, discriminator="course"):
     course_id = UnicodeAttribute()
@@ -144,6 +168,37 @@ class CourseItem(LmsItem, discriminator="course"):
     updated_by = UnicodeAttribute(null=True)
     updated_at = UnicodeAttribute(null=True)
     version = VersionAttribute()
+    # Its list entries exist and it is counted (every write since issue 14, or the backfill).
+    listed = BooleanAttribute(null=True)
+
+
+class CourseListEntry(ListEntry, discriminator="course_list_entry"):
+    """A course in one list of the tenant's courses: PK the list, SK `<created, µs>#<course>`,
+    with the summary the list shows, so a page is read whole from its entries."""
+
+    summary = JSONAttribute()
+
+
+class TreeHead(LmsItem, discriminator="course_tree_head"):
+    """PK the course, SK `TREE#revision`: which revision of the course's tree its stored documents
+    show. Every write that changes the tree adds 1 to `revision` in its own transaction; the
+    documents are current while `built` equals it (docs/DATA-MODEL.md: The course tree)."""
+
+    revision = NumberAttribute(default=0)
+    built = NumberAttribute(null=True)
+    shown_to_learners = BooleanAttribute(default=False)  # the course is published, at `built`
+    learner_parts = NumberAttribute(default=0)
+    staff_parts = NumberAttribute(default=0)
+
+
+class TreePart(LmsItem, discriminator="course_tree_part"):
+    """PK the course, SK `TREE#<view>#<nnn>`: one part of a view's document (deflated JSON), from
+    the revision `built`; part 0 also says how long and of which CRC-32 the whole is."""
+
+    built = NumberAttribute()
+    data = BinaryAttribute(legacy_encoding=False)
+    length = NumberAttribute(null=True)
+    crc = NumberAttribute(null=True)
 
 
 class AliasClaim(LmsItem, discriminator="course_alias"):
@@ -315,6 +370,29 @@ class EnrollmentItem(LmsItem, discriminator="enrollment"):
     updated_by = UnicodeAttribute(null=True)
     updated_at = UnicodeAttribute(null=True)
     revision = NumberAttribute(default=0)
+    # Its list entries exist and it is counted (every write since issue 14, or the backfill).
+    listed = BooleanAttribute(null=True)
+
+
+class EnrollmentListEntry(ListEntry, discriminator="enrollment_list_entry"):
+    """An enrollment in one list (of the tenant, a user or a course; all but cancelled, or one
+    status): PK the list, SK `<enrolled, µs>#<enrollment>`. It names the enrollment's key only:
+    a page's enrollments are read by one BatchGetItem."""
+
+    course_id = UnicodeAttribute()
+    user_id = UnicodeAttribute()
+
+
+class DueEntry(ListEntry, discriminator="enrollment_due_entry"):
+    """An active or extended enrollment with an end, in its `due` list: SK `<endTime>#<place>`,
+    so the ones past their end (expired though the job has not marked them yet) are read first.
+    Not counted: lists of active and expired enrollments correct their counts and pages by them."""
+
+    counted = False
+    course_id = UnicodeAttribute()
+    user_id = UnicodeAttribute()
+    status = UnicodeAttribute()  # as stored: active or extended
+    place = UnicodeAttribute()  # its SK in its other lists, `<enrolled, µs>#<enrollment>`
 
 
 class CourseTrackItem(LmsItem, discriminator="course_track"):
@@ -392,6 +470,11 @@ def link_pointer(keys: Keys, link: LessonLinkItem) -> LinkPointer:
 
 
 def link_of(keys: Keys, pointer: LinkPointer) -> LessonLinkItem:
-    """The link a pointer stands for (its key only, to read, update or delete it)."""
+    """The link a pointer stands for (its key and place only, to read, update or delete it)."""
     lesson_id = pointer.pk.rsplit("#", 1)[1]
-    return LessonLinkItem(keys.course(pointer.course_id), keys.link_sk(pointer.module_id, lesson_id))
+    return LessonLinkItem(
+        keys.course(pointer.course_id),
+        keys.link_sk(pointer.module_id, lesson_id),
+        course_id=pointer.course_id,
+        module_id=pointer.module_id,
+    )

@@ -35,11 +35,12 @@ from shared.repository.items import (
     link_pointer,
 )
 from shared.repository.media import MAIN_MEDIA_USE, mark_media_used
+from shared.repository.trees import mark_changed
 
 SUMMARY_DESCRIPTION_LENGTH = 500
 REFRESH_RETRIES = 5
-# Copies refreshed in a lesson update's own transaction, beside the lesson and its main media.
-COPIES_IN_UPDATE = TRANSACTION_LIMIT - 2
+# Room a lesson update's own transaction keeps for the lesson and a change of its main media.
+LESSON_WRITES = 2
 
 
 class AlreadyLinked(Exception):
@@ -168,48 +169,58 @@ class LessonRepository:
 
     def save(self, lesson: LessonItem, pointers: Sequence[LinkPointer], media_changed: bool) -> None:
         """Write a changed lesson (guarded by its version) and refresh the summary on each of its
-        links: in the same transaction for up to 98 links, in further ones past that.
+        links, marking each course's tree changed in the transaction that changes its copies: the
+        first links in the lesson's own transaction, the rest in further ones (`copy_chunks`).
         MainMediaMissing if a new `mediaId` names no media."""
         summary = lesson_summary(lesson)
-        links = [link_of(self.keys, pointer) for pointer in pointers]
+        first, *rest = copy_chunks([link_of(self.keys, pointer) for pointer in pointers])
         try:
             with transaction() as writes:
                 if media_changed:
                     self._main_media(writes, lesson)  # first: it sets the lesson's keys in LookupIndex
                 writes.save(lesson, name="lesson")
-                for link in links[:COPIES_IN_UPDATE]:
-                    writes.update(link, [LessonLinkItem.lesson.set(summary)], condition=LessonLinkItem.pk.exists())
+                self._write_copies(writes, first, summary)
         except Cancelled as cancelled:
             if cancelled.failed("media"):
                 raise MainMediaMissing(lesson.media_id) from cancelled
             raise concurrent_change(cancelled, lesson.lesson_id, "lesson")  # noqa: B904 - chained implicitly
-        self._refresh(links[COPIES_IN_UPDATE:], summary)
+        for chunk in rest:
+            self._refresh(chunk, summary)
 
     def refresh_overflow(self, lesson_id: str, summary: dict[str, Any]) -> int:
         """Write `summary` again on the copies past the update's own transaction (the update wrote
         them in further transactions; this completes them if it stopped part-way): one Query, then
-        a transaction per 100. How many copies were past it."""
+        a transaction per chunk. How many copies were past it."""
         found = LmsItem.query(self.keys.lesson(lesson_id), LmsItem.sk.startswith(LINK_PREFIX), consistent_read=True)
         links = [link_of(self.keys, pointer) for pointer in found if isinstance(pointer, LinkPointer)]
-        self._refresh(links[COPIES_IN_UPDATE:], summary)
-        return max(0, len(links) - COPIES_IN_UPDATE)
+        _, *rest = copy_chunks(links)
+        for chunk in rest:
+            self._refresh(chunk, summary)
+        return sum(len(chunk) for chunk in rest)
+
+    def _write_copies(self, writes: Transaction, links: Sequence[LessonLinkItem], summary: dict[str, Any]) -> None:
+        """The summary onto each link (named by its position: one gone is told apart), and each
+        of their courses' trees marked changed."""
+        for index, link in enumerate(links):
+            action = [LessonLinkItem.lesson.set(summary)]
+            writes.update(link, action, condition=LessonLinkItem.pk.exists(), name=str(index))
+        for course_id in dict.fromkeys(link.course_id for link in links):
+            mark_changed(writes, self.keys, course_id)
 
     def _refresh(self, links: Sequence[LessonLinkItem], summary: dict[str, Any]) -> None:
-        """Refresh further copies, a transaction at a time; a link removed meanwhile is skipped."""
+        """Refresh the copies of one chunk in a transaction; a link removed meanwhile is skipped."""
         pending, retries = list(links), REFRESH_RETRIES
         while pending:
-            chunk, pending = pending[:TRANSACTION_LIMIT], pending[TRANSACTION_LIMIT:]
             try:
                 with transaction() as writes:
-                    for index, link in enumerate(chunk):
-                        action = [LessonLinkItem.lesson.set(summary)]
-                        writes.update(link, action, condition=LessonLinkItem.pk.exists(), name=str(index))
+                    self._write_copies(writes, pending, summary)
+                return
             except Cancelled as cancelled:
                 gone = {int(name) for name in cancelled.reasons if cancelled.failed(name)}
                 retries -= 1
                 if retries < 0 or (not gone and not cancelled.conflict):
                     raise
-                pending = [link for index, link in enumerate(chunk) if index not in gone] + pending
+                pending = [link for index, link in enumerate(pending) if index not in gone]
 
     def link(self, link: LessonLinkItem, lesson: LessonItem, course: CourseItem, module: ModuleItem | None) -> None:
         """Place the lesson: AlreadyLinked if it is there already, LinkTargetGone if the course or
@@ -222,6 +233,7 @@ class LessonRepository:
                 writes.check(CourseItem, (course.pk, course.sk), CourseItem.pk.exists(), name="course")
                 if module is not None:
                     writes.check(ModuleItem, (module.pk, module.sk), ModuleItem.pk.exists(), name="module")
+                mark_changed(writes, self.keys, link.course_id)
         except Cancelled as cancelled:
             if cancelled.failed("link"):
                 raise AlreadyLinked(link.lesson_id) from cancelled
@@ -237,15 +249,53 @@ class LessonRepository:
             with transaction() as writes:
                 writes.delete(link, condition=LessonLinkItem.pk.exists(), name="link")
                 writes.delete(pointer)
+                mark_changed(writes, self.keys, course_id)
         except Cancelled as cancelled:
             if cancelled.failed("link"):
                 raise LinkNotFound(lesson_id) from cancelled
             raise
 
     def delete(self, lesson: LessonItem, partition: LessonPartition) -> None:
-        """Remove the lesson, its attachments, its links in every course and their pointers."""
+        """Remove the lesson, its attachments, its links in every course and their pointers, and
+        mark those courses' trees changed. Past one transaction, the links go first, a chunk at a
+        time with their courses' marks, so a failure part-way leaves the lesson to delete again."""
         links = [link_of(self.keys, pointer) for pointer in partition.pointers]
+        courses = list(dict.fromkeys(link.course_id for link in links))
+        children: list[LmsItem] = [*partition.files, *partition.pointers, *links]
+
+        def mark(writes: Transaction) -> None:
+            for course_id in courses:
+                mark_changed(writes, self.keys, course_id)
+
         try:
-            delete_with_children(lesson, LessonItem.pk.exists(), [*partition.files, *partition.pointers, *links])
+            if 1 + len(children) + len(courses) > TRANSACTION_LIMIT:
+                for chunk in copy_chunks(links, first_room=TRANSACTION_LIMIT):
+                    with transaction() as writes:
+                        for link in chunk:
+                            writes.delete(link)
+                        for course_id in dict.fromkeys(link.course_id for link in chunk):
+                            mark_changed(writes, self.keys, course_id)
+                children, courses = [*partition.files, *partition.pointers], []
+            delete_with_children(lesson, LessonItem.pk.exists(), children, also=mark, room_for_also=len(courses))
         except Cancelled as cancelled:
             raise concurrent_change(cancelled, lesson.lesson_id, "head")  # noqa: B904
+
+
+def copy_chunks(
+    links: Sequence[LessonLinkItem], first_room: int = TRANSACTION_LIMIT - LESSON_WRITES
+) -> list[list[LessonLinkItem]]:
+    """The links in the transactions that change them: in order, as many to a transaction as fit
+    with a mark of each of their courses' trees (the first transaction has `first_room`, beside
+    the lesson itself). Always one chunk at least (the lesson's own transaction)."""
+    chunks: list[list[LessonLinkItem]] = [[]]
+    room, courses = first_room, set[str]()
+    for link in links:
+        needed = 1 + (link.course_id not in courses)
+        if needed > room:
+            chunks.append([])
+            room, courses = TRANSACTION_LIMIT, set()
+            needed = 2
+        chunks[-1].append(link)
+        courses.add(link.course_id)
+        room -= needed
+    return chunks

@@ -7,7 +7,15 @@ one Query. Submodules cannot have submodules (two levels, refused deeper)."""
 from collections.abc import Sequence
 from typing import Any
 
-from shared.repository.base import Cancelled, LmsItem, concurrent_change, delete_with_children, first_of, transaction
+from shared.repository.base import (
+    Cancelled,
+    LmsItem,
+    Transaction,
+    concurrent_change,
+    delete_with_children,
+    first_of,
+    transaction,
+)
 from shared.repository.items import (
     CHILD_PREFIX,
     COURSE_SK,
@@ -20,6 +28,7 @@ from shared.repository.items import (
     SubmoduleEntry,
     link_pointer,
 )
+from shared.repository.trees import mark_changed
 
 
 class ParentGone(Exception):
@@ -101,6 +110,7 @@ class ModuleRepository:
                     writes.check(
                         ModuleItem, (parent.pk, parent.sk), ModuleItem.parent_id.does_not_exist(), name="parent"
                     )
+                mark_changed(writes, self.keys, module.course_id)
         except Cancelled as cancelled:
             if cancelled.failed("course") or cancelled.failed("parent"):
                 raise ParentGone(module.module_id) from cancelled
@@ -113,12 +123,14 @@ class ModuleRepository:
                 writes.save(module, name="module")
                 if module.parent_id is not None:
                     writes.save(self._entry(module, module.parent_id))
+                mark_changed(writes, self.keys, module.course_id)
         except Cancelled as cancelled:
             raise concurrent_change(cancelled, module.module_id, "module")  # noqa: B904
 
     def delete(self, module_id: str, collection: Sequence[LmsItem]) -> bool:
         """Remove the module, its submodules, their copies and links, and the links' pointers,
-        given its course's item collection (read strongly by the caller). False if it is not there."""
+        given its course's structure (read strongly by the caller), and mark the course's tree
+        changed. False if it is not there."""
         modules = [item for item in collection if isinstance(item, ModuleItem)]
         module = next((item for item in modules if item.module_id == module_id), None)
         if module is None:
@@ -130,8 +142,18 @@ class ModuleRepository:
                 children.append(item)  # its submodules, and every copy of a doomed submodule
             elif isinstance(item, LessonLinkItem) and item.module_id in doomed:
                 children += [item, link_pointer(self.keys, item)]
+
+        def mark(writes: Transaction) -> None:
+            mark_changed(writes, self.keys, module.course_id)
+
+        def mark_alone() -> None:  # children deleted in batches first: the tree shows it at once
+            with transaction() as writes:
+                mark(writes)
+
         try:
-            delete_with_children(module, ModuleItem.pk.exists(), children)
+            delete_with_children(
+                module, ModuleItem.pk.exists(), children, also=mark, room_for_also=1, after_batches=mark_alone
+            )
         except Cancelled as cancelled:
             raise concurrent_change(cancelled, module_id, "head")  # noqa: B904 - chained implicitly
         return True

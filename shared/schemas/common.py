@@ -215,6 +215,8 @@ Identifier = Annotated[
 ]
 PageNumber = Annotated[int, Field(ge=1)]
 PageSize = Annotated[int, Field(ge=1, le=100)]
+# The lists of one course or module come whole unless a page is asked for (DECISIONS.md).
+WHOLE_UNLESS_PAGED = "Without page and limit, the whole list; with either, that page (the other takes its default)."
 
 
 def check_date_order(start: str | None, end: str | None) -> None:

@@ -228,3 +228,4 @@ class LessonEntry(ResponseModel):
 
 class LessonList(ResponseModel):
     lessons: list[LessonEntry]
+    count: int  # every lesson matching, not only this page's

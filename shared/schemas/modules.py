@@ -85,7 +85,9 @@ class ModuleOut(ModuleSummary):
 
 class CourseModules(ResponseModel):
     modules: list[ModuleWithSubmodules] | list[ModuleSummary]
+    count: int  # every top-level module shown, not only this page's
 
 
 class Submodules(ResponseModel):
     sub_modules: list[ModuleSummary]
+    count: int

@@ -13,6 +13,9 @@ from shared.repository.base import ConcurrentModification
 from shared.schemas.common import check_date_order
 
 ATTEMPTS = 3
+# Writes that move a list's counter (docs/DATA-MODEL.md: Lists): every write of a tenant's courses,
+# or of its enrollments, meets the others on the counter of the tenant's whole list.
+CONTENDED_ATTEMPTS = 10
 BACKOFF_SECONDS = 0.01
 MAX_BACKOFF_SECONDS = 0.2
 

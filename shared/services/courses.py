@@ -3,37 +3,31 @@
 import re
 import unicodedata
 import uuid
-from collections import defaultdict
 from typing import Any
-
-from pynamodb.expressions.condition import Condition
 
 from shared.auth import Principal
 from shared.clock import sortable_now, utc_now
+from shared.deflated import Deflated
 from shared.errors import Conflict
 from shared.observability import count
 from shared.pagination import paginate
-from shared.repository.base import ConcurrentModification, first_of
+from shared.repository.base import first_of, snapshot
 from shared.repository.courses import AliasTaken, CourseRepository
 from shared.repository.enrollments import EnrollmentRepository
-from shared.repository.items import CourseItem, LessonLinkItem, ModuleFields, ModuleItem
+from shared.repository.items import CourseItem, ModuleFields
+from shared.repository.listing import listings_ready
 from shared.schemas.common import MessageResult
 from shared.schemas.courses import (
     CourseCreate,
-    CourseDetails,
     CourseList,
     CourseOut,
     CourseStatus,
     CourseSummary,
     CourseUpdate,
-    TreeModule,
-    TreeSubmodule,
 )
-from shared.schemas.modules import ModuleSummary
-from shared.services.changes import apply_changes, dates_in_order, with_retries
+from shared.services import course_tree
+from shared.services.changes import CONTENDED_ATTEMPTS, apply_changes, dates_in_order, with_retries
 from shared.services.images import discard_image, new_image, sent_image, with_image_url
-from shared.services.lessons import visible_entries
-from shared.services.modules import in_order, learner_sees
 from shared.services.visibility import PUBLISHED, course_not_found, visible_course
 
 DEFAULT_STATUS: CourseStatus = "unpublished"
@@ -61,25 +55,29 @@ def create_course(caller: Principal, data: CourseCreate) -> CourseOut:
 def _create_with_alias(
     repository: CourseRepository, caller: Principal, data: CourseCreate, fields: dict[str, Any]
 ) -> CourseItem:
-    """A sent alias must be free (409); one derived from the title gets a suffix when taken."""
+    """A sent alias must be free (409); one derived from the title gets a suffix when taken.
+    Another create holding the claim or a list's counter mid-transaction is waited out."""
     course_id = str(uuid.uuid4())
     stem = data.alias or slugify(data.title)
     alias = stem
-    for _ in range(ALIAS_ATTEMPTS):
-        course = repository.new_course(
-            course_id, sortable_now(), alias=alias, created_by=caller.user_id, created_at=utc_now(), **fields
-        )
-        try:
-            repository.create(course)
-        except ConcurrentModification:
-            continue  # another create held the claim mid-transaction: try the same alias again
-        except AliasTaken:
-            if data.alias:
-                raise Conflict(f"The alias '{alias}' is already used by another course; choose another.") from None
-            alias = f"{stem}-{uuid.uuid4().hex[:6]}"
-            continue
-        return course
-    raise Conflict(f"The alias '{alias}' could not be claimed right now; send the request again.")
+
+    def attempt() -> CourseItem:
+        nonlocal alias
+        for _ in range(ALIAS_ATTEMPTS):
+            course = repository.new_course(
+                course_id, sortable_now(), alias=alias, created_by=caller.user_id, created_at=utc_now(), **fields
+            )
+            try:
+                repository.create(course)
+            except AliasTaken:
+                if data.alias:
+                    raise Conflict(f"The alias '{alias}' is already used by another course; choose another.") from None
+                alias = f"{stem}-{uuid.uuid4().hex[:6]}"
+                continue
+            return course
+        raise Conflict(f"The alias '{alias}' could not be claimed right now; send the request again.")
+
+    return with_retries(attempt, "tenant's list of courses", attempts=CONTENDED_ATTEMPTS)
 
 
 def list_courses(
@@ -95,17 +93,21 @@ def list_courses(
         if status not in (None, PUBLISHED):
             return CourseList(count=0, courses=[])
         status = PUBLISHED
-    conditions = [
-        attribute == value
-        for attribute, value in ((CourseItem.status, status), (CourseItem.featured, featured), (CourseItem.free, free))
-        if value is not None
-    ]
-    condition: Condition | None = None
-    for each in conditions:
-        condition = each if condition is None else condition & each
-    matches = CourseRepository(caller.tenant_id).find(condition)
+    filters = {"status": status, "featured": featured, "free": free}
+    repository = CourseRepository(caller.tenant_id)
+    if not listings_ready():  # the table's courses are not all listed yet (the `listings` backfill)
+        matches = [
+            course
+            for course in repository.find_unlisted()
+            if all(value is None or getattr(course, name) == value for name, value in filters.items())
+        ]
+        return CourseList(
+            count=len(matches),
+            courses=[CourseSummary.model_validate(course) for course in paginate(matches, page, limit)],
+        )
+    count, entries = repository.page(filters, page * limit)
     return CourseList(
-        count=len(matches), courses=[CourseSummary.model_validate(course) for course in paginate(matches, page, limit)]
+        count=count, courses=[CourseSummary.model_validate(entry.summary) for entry in paginate(entries, page, limit)]
     )
 
 
@@ -114,33 +116,9 @@ def get_course(caller: Principal, course_id: str) -> CourseOut:
     return with_image_url(CourseOut.model_validate(visible_course(caller, [course] if course else [], course_id)))
 
 
-def get_course_details(caller: Principal, course_id: str) -> CourseDetails:
-    """The course with its tree, from one Query of its item collection: modules in order, each
-    with its submodules and lessons, and the course-level lessons. Learners see published parts only."""
-    items = CourseRepository(caller.tenant_id).get_collection(course_id)
-    course = visible_course(caller, items, course_id)
-    modules = [item for item in items if isinstance(item, ModuleItem) and learner_sees(caller, item)]
-    links_by_module: dict[str | None, list[LessonLinkItem]] = defaultdict(list)
-    for item in items:
-        if isinstance(item, LessonLinkItem):
-            links_by_module[item.module_id].append(item)
-
-    def submodule(module: ModuleItem) -> TreeSubmodule:
-        lessons = visible_entries(caller, links_by_module[module.module_id])
-        return TreeSubmodule(**ModuleSummary.model_validate(module).model_dump(), lessons=lessons)
-
-    tree = [
-        TreeModule(
-            **submodule(top).model_dump(),
-            sub_modules=[submodule(sub) for sub in in_order([m for m in modules if m.parent_id == top.module_id])],
-        )
-        for top in in_order([module for module in modules if module.parent_id is None])
-    ]
-    return CourseDetails(
-        **CourseOut.model_validate(course).model_dump(),
-        modules=tree,
-        lessons=visible_entries(caller, links_by_module[None]),
-    )
+def get_course_details(caller: Principal, course_id: str) -> Deflated:
+    """The course with its tree, as the caller's view shows it: its stored document, ready to send."""
+    return course_tree.details(caller, course_id)
 
 
 def update_course(caller: Principal, course_id: str, changes: CourseUpdate) -> CourseOut:
@@ -153,19 +131,19 @@ def update_course(caller: Principal, course_id: str, changes: CourseUpdate) -> C
         course = first_of(items, CourseItem)
         if course is None:
             raise course_not_found(course_id)
-        previous_alias, previous_image = course.alias, course.image
+        read = snapshot(course)
         apply_changes(course, sent, caller, dates_in_order)
         modules = [item for item in items if isinstance(item, ModuleFields)]
         try:
-            repository.save(course, previous_alias, modules)
+            repository.save(course, read, modules)
         except AliasTaken:
             raise Conflict(f"The alias '{course.alias}' is already used by another course; choose another.") from None
-        if course.image != previous_image:
-            discard_image(previous_image)
+        if course.image != read.image:
+            discard_image(read.image)
         return CourseOut.model_validate(course)
 
     with sent_image(caller.tenant_id, sent):
-        return with_image_url(with_retries(attempt, "course"))
+        return with_image_url(with_retries(attempt, "course", attempts=CONTENDED_ATTEMPTS))
 
 
 def delete_course(caller: Principal, course_id: str, force: bool = False) -> MessageResult:
@@ -188,6 +166,6 @@ def delete_course(caller: Principal, course_id: str, force: bool = False) -> Mes
         enrollments.cancel(active, caller.user_id, utc_now())
         repository.delete(course, [item for item in items if item is not course])
 
-    with_retries(attempt, "course")
+    with_retries(attempt, "course", attempts=CONTENDED_ATTEMPTS)
     count("CourseDeleted")
     return MessageResult(message="Course deleted successfully")

@@ -11,9 +11,10 @@ from shared.clock import sortable_now, utc_now
 from shared.errors import Conflict, Forbidden, NotFound
 from shared.observability import count
 from shared.pagination import paginate
-from shared.repository.courses import CourseRepository
-from shared.repository.enrollments import ACTIVE, AlreadyEnrolled, EnrollmentRepository, not_ended
+from shared.repository.base import ConcurrentModification, snapshot
+from shared.repository.enrollments import ACTIVE, CANCELLED, AlreadyEnrolled, EnrollmentRepository, not_ended
 from shared.repository.items import CourseItem, EnrollmentItem
+from shared.repository.listing import listings_ready
 from shared.schemas.common import MessageResult
 from shared.schemas.enrollments import (
     EnrollmentCreate,
@@ -24,10 +25,8 @@ from shared.schemas.enrollments import (
     EnrollmentUpdate,
 )
 from shared.services.access import EXPIRED, effective_status, no_access
-from shared.services.changes import apply_changes, with_retries
+from shared.services.changes import CONTENDED_ATTEMPTS, apply_changes, with_retries
 from shared.services.visibility import PUBLISHED, course_not_found
-
-CANCELLED = "cancelled"
 
 
 def enrollment_not_found(enrollment_id: str) -> NotFound:
@@ -52,37 +51,43 @@ def enroll(caller: Principal, data: EnrollmentCreate) -> EnrollmentOut:
     course_id = str(data.course_id)
     if not caller.is_staff and data.user_id != caller.user_id:
         raise Forbidden("Learners may enroll only themselves.")
-    course = CourseRepository(caller.tenant_id).get(course_id)
-    if course is None or (not caller.is_staff and course.status != PUBLISHED):
-        raise course_not_found(course_id)
-    status = "active"
-    if not caller.is_staff:
-        if not course.auto_enroll:
-            raise Forbidden(f"Course {course_id} does not take self-enrollment; ask an instructor to enroll you.")
-        status = "pending" if course.admin_approval else "active"
-    now = utc_now()
     repository = EnrollmentRepository(caller.tenant_id)
-    enrollment = repository.new_enrollment(
-        course_id,
-        data.user_id,
-        str(uuid.uuid4()),
-        sortable_now(),
-        enrolled_on_time=now,
-        end_time=None if data.unlimited_plan else course.end_datetime,
-        status=status,
-        course=course_summary(course),
-        enrolled_by=caller.user_id,
-        enrolled_at=now,
-        **data.model_dump(exclude_none=True, exclude={"course_id", "user_id"}),
-    )
-    try:
-        # Staff may enroll again over a cancelled enrollment; a learner may not undo a cancellation.
-        repository.create(enrollment, over_cancelled=caller.is_staff)
-    except AlreadyEnrolled:
-        existing = None if caller.is_staff else repository.of_user(course_id, data.user_id)
-        if existing is not None and existing.status == CANCELLED:
-            raise no_access(data.user_id, course_id, existing, now) from None
-        raise Conflict(f"User {data.user_id} is already enrolled in course {course_id}.") from None
+
+    def attempt() -> EnrollmentItem:
+        course, existing = repository.course_and_enrollment(course_id, data.user_id)
+        if course is None or (not caller.is_staff and course.status != PUBLISHED):
+            raise course_not_found(course_id)
+        status = "active"
+        if not caller.is_staff:
+            if not course.auto_enroll:
+                raise Forbidden(f"Course {course_id} does not take self-enrollment; ask an instructor to enroll you.")
+            status = "pending" if course.admin_approval else "active"
+        now = utc_now()
+        if existing is not None and existing.status == CANCELLED and not caller.is_staff:
+            # Staff may enroll again over a cancelled enrollment; a learner may not undo a cancellation.
+            raise no_access(data.user_id, course_id, existing, now)
+        if existing is not None and existing.status != CANCELLED:
+            raise Conflict(f"User {data.user_id} is already enrolled in course {course_id}.")
+        enrollment = repository.new_enrollment(
+            course_id,
+            data.user_id,
+            str(uuid.uuid4()),
+            sortable_now(),
+            enrolled_on_time=now,
+            end_time=None if data.unlimited_plan else course.end_datetime,
+            status=status,
+            course=course_summary(course),
+            enrolled_by=caller.user_id,
+            enrolled_at=now,
+            **data.model_dump(exclude_none=True, exclude={"course_id", "user_id"}),
+        )
+        try:
+            repository.create(enrollment, over=existing)
+        except AlreadyEnrolled:  # made meanwhile: read again, to say which refusal it is
+            raise ConcurrentModification(enrollment.enrollment_id) from None
+        return enrollment
+
+    enrollment = with_retries(attempt, "course's enrollments", attempts=CONTENDED_ATTEMPTS)
     count("Enrolled")
     return enrollment_out(enrollment)
 
@@ -118,19 +123,47 @@ def list_enrollments(
     page: int,
     limit: int,
 ) -> EnrollmentList:
-    """Newest first; cancelled ones only when asked for; learners see their own only."""
+    """Newest first; cancelled ones only when asked for; learners see their own only. Read from
+    the list the filters name, by the page; a user's enrollment in one course by its key."""
     if not caller.is_staff:
         if user_id not in (None, caller.user_id):
             raise Forbidden("Learners may list only their own enrollments.")
         user_id = caller.user_id
     now = utc_now()
+    repository = EnrollmentRepository(caller.tenant_id)
+    if not listings_ready():  # the table's enrollments are not all listed yet (the `listings` backfill)
+        count, found = _read_unlisted(repository, user_id, course_id, status, now)
+    elif user_id and course_id:  # one enrollment at most
+        enrollment = repository.of_user(course_id, user_id)
+        found = [enrollment] if enrollment is not None and _listed_as(enrollment, status, now) else []
+        count = len(found)
+    else:
+        count, found = repository.page(user_id, course_id, status, page * limit, now)
+    summaries = [as_it_stands(EnrollmentSummary, enrollment, now) for enrollment in paginate(found, page, limit)]
+    return EnrollmentList(count=count, enrollments=summaries)
+
+
+def _listed_as(enrollment: EnrollmentItem, status: EnrollmentStatus | None, now: str) -> bool:
+    """Whether a list asking for `status` shows the enrollment (None: all but cancelled ones)."""
+    if status is None:
+        return enrollment.status != CANCELLED
+    return effective_status(enrollment, now) == status
+
+
+def _read_unlisted(
+    repository: EnrollmentRepository,
+    user_id: str | None,
+    course_id: str | None,
+    status: EnrollmentStatus | None,
+    now: str,
+) -> tuple[int, list[EnrollmentItem]]:
+    """The list read whole, as before issue 14 (until the `listings` backfill has run)."""
     condition = _status_condition(status, now)
     if course_id and user_id:  # the user's enrollments are read; the course narrows them
         condition &= EnrollmentItem.course_id == course_id
-    found = EnrollmentRepository(caller.tenant_id).find(user_id, course_id, condition)
+    found = repository.find_unlisted(user_id, course_id, condition)
     found.sort(key=lambda enrollment: enrollment.gsi1sk or "", reverse=True)  # enrolled, to the microsecond
-    summaries = [as_it_stands(EnrollmentSummary, enrollment, now) for enrollment in paginate(found, page, limit)]
-    return EnrollmentList(count=len(found), enrollments=summaries)
+    return len(found), found
 
 
 def _readable(caller: Principal, enrollment_id: str) -> EnrollmentItem:
@@ -155,11 +188,12 @@ def update_enrollment(caller: Principal, enrollment_id: str, changes: Enrollment
 
     def attempt() -> EnrollmentOut:
         enrollment = _readable(caller, enrollment_id)
+        read = snapshot(enrollment)
         apply_changes(enrollment, sent, caller, lambda _: None)
-        repository.save(enrollment)
+        repository.save(enrollment, read)
         return enrollment_out(enrollment)
 
-    return with_retries(attempt, "enrollment")
+    return with_retries(attempt, "enrollment", attempts=CONTENDED_ATTEMPTS)
 
 
 def cancel_enrollment(caller: Principal, enrollment_id: str) -> MessageResult:

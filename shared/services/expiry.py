@@ -12,7 +12,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from shared.clock import TIMESTAMP_FORMAT
 from shared.events import publish_once
 from shared.observability import logger, metrics
-from shared.repository.base import ConcurrentModification
+from shared.repository.base import ConcurrentModification, snapshot
 from shared.repository.enrollments import EnrollmentRepository, due_for_expiry
 from shared.repository.items import EnrollmentItem
 
@@ -27,6 +27,7 @@ def expire_enrollments(now: datetime, notice: timedelta, context: LambdaContext 
     moment = now.strftime(TIMESTAMP_FORMAT)
     done = {EXPIRING: 0, EXPIRED: 0}
     for enrollment in due_for_expiry((now + notice).strftime(TIMESTAMP_FORMAT)):
+        read = snapshot(enrollment)
         end = enrollment.end_time or ""
         if end <= moment:
             what, announce = EXPIRED, not enrollment.after_expiry_mail
@@ -40,7 +41,7 @@ def expire_enrollments(now: datetime, notice: timedelta, context: LambdaContext 
             publish_once(f"{what}#{enrollment.pk}#{end}", what, _detail(enrollment), context)
         enrollment.updated_by, enrollment.updated_at = JOB, moment
         try:
-            EnrollmentRepository(enrollment.tenant_id).save(enrollment)
+            EnrollmentRepository(enrollment.tenant_id).save(enrollment, read)
         except ConcurrentModification:  # changed meanwhile: the next run looks at it again
             logger.info("Enrollment changed during expiry; left for the next run", extra={"id": enrollment.pk})
             continue

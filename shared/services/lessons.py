@@ -2,15 +2,15 @@
 the lesson entries lists and trees show."""
 
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 
 from shared.auth import Principal
 from shared.clock import sortable_now, utc_now
 from shared.errors import Conflict, Invalid, NotFound
 from shared.observability import count
-from shared.repository.courses import CourseRepository
-from shared.repository.items import LessonItem, LessonLinkItem, ModuleItem
+from shared.pagination import page_or_all
+from shared.repository.items import LessonItem
 from shared.repository.lessons import AlreadyLinked, LessonRepository, LinkNotFound, LinkTargetGone, MainMediaMissing
 from shared.repository.modules import ModuleRepository
 from shared.repository.placements import read_placements
@@ -27,11 +27,13 @@ from shared.schemas.lessons import (
     check_media_format,
 )
 from shared.schemas.media import AttachmentOut
+from shared.services import course_tree
 from shared.services.access import lesson_shown
 from shared.services.changes import apply_changes, dates_in_order, with_retries
+from shared.services.course_tree import shown_entries
 from shared.services.images import discard_image, new_image, sent_image, with_image_url
-from shared.services.modules import in_order, learner_sees, module_not_found, shown_alone
-from shared.services.visibility import PUBLISHED, course_not_found, lesson_not_found, visible_course
+from shared.services.modules import module_not_found, shown_alone
+from shared.services.visibility import PUBLISHED, course_not_found, lesson_not_found
 
 
 @contextmanager
@@ -167,74 +169,33 @@ def remove_lesson(caller: Principal, course_id: str, module_id: str | None, less
     return MessageResult(message="Lesson removed from course/module successfully")
 
 
-def lesson_entry(link: LessonLinkItem) -> LessonEntry:
-    """The lesson as the course shows it: the link's setting where set, the lesson's otherwise."""
-    summary = link.lesson
-    return LessonEntry.model_validate(
-        {
-            **summary,
-            "module_id": link.module_id,
-            "status": link.status or summary["status"],
-            "free_lesson": link.free_lesson,
-            "consider_for_passing": link.consider_for_passing,
-            "total_marks": link.total_marks if link.total_marks is not None else summary["total_marks"],
-            "passing_marks": link.passing_marks if link.passing_marks is not None else summary["passing_marks"],
-        }
-    )
-
-
-def learner_sees_link(caller: Principal, link: LessonLinkItem) -> bool:
-    """Learners see a lesson only when both the link and the lesson itself are published."""
-    return caller.is_staff or link.published
-
-
-def visible_entries(caller: Principal, links: Iterable[LessonLinkItem]) -> list[LessonEntry]:
-    ordered = sorted(links, key=lambda link: link.position)
-    return [lesson_entry(link) for link in ordered if learner_sees_link(caller, link)]
-
-
-def list_course_lessons(caller: Principal, course_id: str, status: str | None, format_: str | None) -> LessonList:
-    """Every lesson of the course, course-level first, then by module order; one Query."""
-    items = CourseRepository(caller.tenant_id).get_collection(course_id)
-    visible_course(caller, items, course_id)
-    modules = {item.module_id: item for item in items if isinstance(item, ModuleItem)}
-    shown = {
-        module_id
-        for module_id, module in modules.items()
-        if learner_sees(caller, module)
-        and (
-            module.parent_id is None
-            or (module.parent_id in modules and learner_sees(caller, modules[module.parent_id]))
-        )
-    }
-    position = {module.module_id: index for index, module in enumerate(_tree_order(list(modules.values())))}
-    links = [
-        item
-        for item in items
-        if isinstance(item, LessonLinkItem) and (item.module_id is None or item.module_id in shown)
+def list_course_lessons(
+    caller: Principal, course_id: str, status: str | None, format_: str | None, page: int | None, limit: int | None
+) -> LessonList:
+    """Every lesson of the course, course-level first, then by module in tree order (a module,
+    then its submodules), from the caller's view of the course's tree (one request while it is
+    current); a page of them when one is asked for."""
+    tree = course_tree.tree_of(caller, course_id)
+    places = [tree, *(place for module in tree["modules"] for place in (module, *module["subModules"]))]
+    matching = [
+        entry
+        for place in places
+        for entry in place["lessons"]
+        if (status is None or entry["status"] == status) and (format_ is None or entry["format"] == format_)
     ]
-    links.sort(key=lambda link: (-1 if link.module_id is None else position[link.module_id], link.position))
-    entries = [lesson_entry(link) for link in links if learner_sees_link(caller, link)]
     return LessonList(
-        lessons=[
-            e for e in entries if (status is None or e.status == status) and (format_ is None or e.format == format_)
-        ]
+        count=len(matching), lessons=[LessonEntry.model_validate(entry) for entry in page_or_all(matching, page, limit)]
     )
 
 
-def _tree_order(modules: list[ModuleItem]) -> list[ModuleItem]:
-    """Top-level modules in order, each followed by its submodules in order."""
-    ordered: list[ModuleItem] = []
-    for top in in_order([module for module in modules if module.parent_id is None]):
-        ordered += [top, *in_order([module for module in modules if module.parent_id == top.module_id])]
-    return ordered
-
-
-def list_module_lessons(caller: Principal, module_id: str, status: str | None) -> LessonList:
-    """The lessons placed in the module itself (not in its submodules): one Query."""
+def list_module_lessons(
+    caller: Principal, module_id: str, status: str | None, page: int | None, limit: int | None
+) -> LessonList:
+    """The lessons placed in the module itself (not in its submodules), in the order added: one
+    Query of the module's partition; a page of them when one is asked for."""
     repository = ModuleRepository(caller.tenant_id)
     module, links = repository.get_with_links(module_id)
     if shown_alone(caller, repository, module) is None:
         raise module_not_found(module_id)
-    entries = visible_entries(caller, links)
-    return LessonList(lessons=[entry for entry in entries if status is None or entry.status == status])
+    entries = [entry for entry in shown_entries(links, not caller.is_staff) if status is None or entry.status == status]
+    return LessonList(count=len(entries), lessons=page_or_all(entries, page, limit))

@@ -1,14 +1,16 @@
 """Module rules (BEHAVIOUR.md: Modules): two levels, ordering, visibility, cascading deletes."""
 
 import uuid
+from typing import Any
 
 from shared.auth import Principal
 from shared.clock import utc_now
 from shared.errors import Invalid, NotFound
 from shared.observability import count
+from shared.pagination import page_or_all
 from shared.repository.base import first_of
 from shared.repository.courses import CourseRepository
-from shared.repository.items import CourseItem, ModuleFields, ModuleItem, SubmoduleEntry
+from shared.repository.items import CourseItem, ModuleFields, ModuleItem
 from shared.repository.modules import ModuleRepository, ParentGone
 from shared.schemas.common import MessageResult
 from shared.schemas.modules import (
@@ -20,20 +22,16 @@ from shared.schemas.modules import (
     ModuleWithSubmodules,
     Submodules,
 )
+from shared.services import course_tree
 from shared.services.changes import apply_changes, dates_in_order, with_retries
 from shared.services.images import discard_image, new_image, sent_image, with_image_url
-from shared.services.visibility import PUBLISHED, course_not_found, visible_course
+from shared.services.visibility import PUBLISHED, course_not_found
 
 DEFAULT_STATUS = "published"
 
 
 def module_not_found(module_id: str) -> NotFound:
     return NotFound(f"Module {module_id} not found.")
-
-
-def in_order[M: ModuleFields](modules: list[M]) -> list[M]:
-    """Lists sort by `ordering`, then creation time (BEHAVIOUR.md)."""
-    return sorted(modules, key=lambda module: (int(module.ordering), module.created_at, module.module_id))
 
 
 def learner_sees(caller: Principal, module: ModuleFields) -> bool:
@@ -98,33 +96,41 @@ def get_module(caller: Principal, module_id: str) -> ModuleOut:
     return with_image_url(ModuleOut.model_validate(module))
 
 
-def list_course_modules(caller: Principal, course_id: str, include_submodules: bool) -> CourseModules:
-    """The course's top-level modules in order, with their submodules nested when asked."""
-    items = CourseRepository(caller.tenant_id).get_with_modules(course_id)
-    visible_course(caller, items, course_id)
-    modules = in_order([item for item in items if isinstance(item, ModuleItem) and learner_sees(caller, item)])
-    top_level = [module for module in modules if module.parent_id is None]
+def list_course_modules(
+    caller: Principal, course_id: str, include_submodules: bool, page: int | None, limit: int | None
+) -> CourseModules:
+    """The course's top-level modules in order, with their submodules nested when asked, from the
+    caller's view of the course's tree (one request while it is current); a page of them when
+    one is asked for."""
+    tree = course_tree.tree_of(caller, course_id)
+
+    def summary(module: dict[str, Any]) -> ModuleSummary:
+        return ModuleSummary.model_validate({**module, "courseId": course_id})
+
+    top_level = page_or_all(tree["modules"], page, limit)
+    count = len(tree["modules"])
     if not include_submodules:
-        return CourseModules(modules=[ModuleSummary.model_validate(module) for module in top_level])
+        return CourseModules(count=count, modules=[summary(module) for module in top_level])
     return CourseModules(
+        count=count,
         modules=[
             ModuleWithSubmodules(
-                **ModuleSummary.model_validate(module).model_dump(),
-                sub_modules=[ModuleSummary.model_validate(m) for m in modules if m.parent_id == module.module_id],
+                **summary(module).model_dump(), sub_modules=[summary(sub) for sub in module["subModules"]]
             )
             for module in top_level
-        ]
+        ],
     )
 
 
-def list_submodules(caller: Principal, module_id: str) -> Submodules:
-    """A module's submodules in order (none for a submodule: there is no third level)."""
+def list_submodules(caller: Principal, module_id: str, page: int | None, limit: int | None) -> Submodules:
+    """A module's submodules in order (none for a submodule: there is no third level): one Query
+    of the module's partition; a page of them when one is asked for."""
     repository = ModuleRepository(caller.tenant_id)
     module, entries = repository.get_with_submodules(module_id)
     if shown_alone(caller, repository, module) is None:
         raise module_not_found(module_id)
-    visible: list[SubmoduleEntry] = [entry for entry in entries if caller.is_staff or entry.status == PUBLISHED]
-    return Submodules(sub_modules=[ModuleSummary.model_validate(entry) for entry in visible])
+    visible = [ModuleSummary.model_validate(entry) for entry in entries if caller.is_staff or entry.status == PUBLISHED]
+    return Submodules(count=len(visible), sub_modules=page_or_all(visible, page, limit))
 
 
 def update_module(caller: Principal, module_id: str, changes: ModuleUpdate) -> ModuleOut:
@@ -154,7 +160,7 @@ def delete_module(caller: Principal, module_id: str) -> MessageResult:
     def attempt() -> None:
         module = repository.get(module_id)
         if module is None or not repository.delete(
-            module_id, CourseRepository(caller.tenant_id).get_collection(module.course_id)
+            module_id, CourseRepository(caller.tenant_id).get_structure(module.course_id)
         ):
             raise module_not_found(module_id)
 

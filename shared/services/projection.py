@@ -1,6 +1,7 @@
 """What follows from a change in the table (its stream, at least once): `course.completed` when a
-course track becomes completed, a course's new summary copied onto its enrollments, and a
-lesson's new summary completed on links past its update's own transaction.
+course track becomes completed, a course's new summary copied onto its enrollments, a lesson's
+new summary completed on links past its update's own transaction, and a course's tree documents
+built again when a write changed its tree.
 
 Each step is safe to repeat: the event is published once per completion (its key is the track
 and the version that completed it), and copying a summary twice writes the same thing."""
@@ -11,10 +12,11 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.events import publish_once
 from shared.observability import count, logger
-from shared.repository.base import LmsItem
+from shared.repository.base import LmsItem, tenant_and_id
 from shared.repository.enrollments import EnrollmentRepository
-from shared.repository.items import CourseItem, CourseTrackItem, LessonItem
+from shared.repository.items import CourseItem, CourseTrackItem, LessonItem, TreeHead
 from shared.repository.lessons import LessonRepository, lesson_summary
+from shared.services import course_tree
 from shared.services.enrollments import course_summary
 from shared.services.grading import COMPLETED
 
@@ -27,7 +29,9 @@ def item_of(image: dict[str, Any] | None) -> LmsItem | None:
 
 
 def project(old: LmsItem | None, new: LmsItem | None, context: LambdaContext | None) -> None:
-    if isinstance(new, CourseTrackItem):
+    if isinstance(new, TreeHead):
+        _tree_changed(new)
+    elif isinstance(new, CourseTrackItem):
         _track_changed(old if isinstance(old, CourseTrackItem) else None, new, context)
     elif isinstance(new, CourseItem) and isinstance(old, CourseItem):
         _course_changed(old, new)
@@ -59,6 +63,16 @@ def _course_changed(old: CourseItem, new: CourseItem) -> None:
         return
     refreshed = EnrollmentRepository(new.tenant_id).refresh_course(new.course_id, summary)
     logger.info("Enrollment copies of a course refreshed", extra={"course_id": new.course_id, "count": refreshed})
+
+
+def _tree_changed(head: TreeHead) -> None:
+    """A write changed the course's tree: build its documents now, so readers find them built
+    (a read finding them stale builds them itself; this spares the first reader)."""
+    if head.built == head.revision:
+        return  # the record of a store: nothing changed since
+    tenant_id, course_id = tenant_and_id(head.pk)
+    if course_tree.refresh(tenant_id, course_id):
+        logger.info("Course tree built", extra={"course_id": course_id, "revision": int(head.revision)})
 
 
 def _lesson_changed(old: LessonItem, new: LessonItem) -> None:

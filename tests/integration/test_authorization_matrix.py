@@ -20,6 +20,7 @@ from local import issuer
 from local.stack import FunctionHost
 from local.template import ROOT
 from shared.clock import utc_now
+from shared.repository.base import snapshot
 from shared.repository.courses import CourseRepository
 from shared.repository.enrollments import EnrollmentRepository
 from shared.repository.metering import RequestCounter
@@ -101,11 +102,12 @@ def lapse(api: Api, caller: str) -> None:
     repository = EnrollmentRepository(api.tenant)
     enrollment = repository.get(ENROLLMENT_ID)
     assert enrollment is not None
+    read = snapshot(enrollment)
     if caller == CANCELLED:
         enrollment.status = "cancelled"
     else:
         enrollment.end_time = "2024-05-31T00:00:00Z"
-    repository.save(enrollment)
+    repository.save(enrollment, read)
 
 
 def token_of(api: Api, caller: str) -> str | None:
@@ -290,8 +292,9 @@ def test_a_learner_sends_each_field(api: Api, route_file: str, field: str) -> No
     courses = CourseRepository(api.tenant)
     course = courses.get(COURSE_ID)
     assert course is not None
+    read = snapshot(course)
     course.auto_enroll = True
-    courses.save(course, course.alias, [])
+    courses.save(course, read, [])
     user, base_status, fields = LEARNER_FIELDS[route_file]
     value, outcome = fields[field]
     event = json.loads((ROOT / "events" / f"{route_file}.json").read_text())

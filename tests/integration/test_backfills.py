@@ -1,10 +1,27 @@
 """Backfills bring items an earlier version wrote to today's shape, on both engines: once, and a
 second run changes nothing."""
 
+import time
+from collections.abc import Callable, Iterator
+
+import pytest
+
 from shared import backfills
+from shared.clock import utc_now
 from shared.repository.enrollments import EnrollmentRepository, due_for_expiry
-from shared.repository.items import EnrollmentItem
+from shared.repository.items import CourseItem, EnrollmentItem, TreeHead, TreePart
+from shared.repository.listing import (
+    READY_KEY,
+    ListCounter,
+    ListEntry,
+    ListingsReady,
+    forget_listings_state,
+    listings_ready,
+    mark_listings_ready,
+)
+from shared.repository.metering import RequestCounter
 from tests.support.api import Api
+from tests.support.lists import assert_lists_match_items, tenant_items
 
 COURSE_END = "2029-03-31T00:00:00Z"
 
@@ -29,7 +46,7 @@ def test_enrollments_the_old_expiry_rule_left_unlisted_are_listed_and_then_expir
 
     assert listed() == {"current"}
 
-    assert backfills.expiry_schedule() == 1
+    assert backfills.expiry_schedule() == backfills.Progress(changed=1, resume_from=None)
     assert listed() == {"legacy", "current"}
     capsys.readouterr()
     assert backfills.main(["expiry-schedule"]) == 0  # again, as an operator runs it: nothing left to do
@@ -45,3 +62,78 @@ def test_enrollments_the_old_expiry_rule_left_unlisted_are_listed_and_then_expir
     assert stored is not None
     assert stored.status == "expired"
     assert stored.gsi4pk is None  # off the schedule once expired
+
+
+@pytest.fixture
+def before_issue_14(api: Api) -> Iterator[Callable[[], None]]:
+    """Turns the tenant's data into what the version before issue 14 stored: no list entries, no
+    counters, no tree documents, nothing `listed`, and the table not marked ready. The same items
+    minus what issue 14 added, which is all the earlier code path wrote differently."""
+
+    def strip() -> None:
+        for item in tenant_items(api.tenant):
+            if isinstance(item, ListEntry | ListCounter | TreeHead | TreePart):
+                item.delete()
+            elif isinstance(item, CourseItem | EnrollmentItem):
+                item.update(actions=[type(item).listed.remove()])
+        ListingsReady(*READY_KEY).delete()
+        forget_listings_state()
+
+    yield strip
+    mark_listings_ready(utc_now())  # the module's other tests share the table
+
+
+def pages(caller: Api, path: str, key: str, query: dict[str, str]) -> tuple[int, list[str]]:
+    result = caller.call("GET", path, query={**query, "limit": "100"}).result
+    id_key = "courseId" if key == "courses" else "enrollmentId"
+    return result["count"], [each[id_key] for each in result[key]]
+
+
+def test_lists_and_trees_of_a_table_written_before_issue_14_come_by_a_resumable_backfill(
+    api: Api, before_issue_14: Callable[[], None]
+) -> None:
+    course_ids = [api.create_course(status=status)["courseId"] for status in ("published", "draft", "published")]
+    module = api.create_module(course_ids[0], title="M")
+    api.add_lesson(course_ids[0], module["moduleId"], api.create_lesson(title="L")["lessonId"])
+    enrolled = [api.enroll(course_ids[index % 3], f"user-{index}").result["enrollmentId"] for index in range(5)]
+    api.call("PUT", f"/api/enrollments/{enrolled[1]}", json_body={"endTime": "2024-05-31T00:00:00Z"})  # expired
+    reads = [
+        ("/api/courses", "courses", {}),
+        ("/api/courses", "courses", {"status": "published"}),
+        ("/api/enrollments", "enrollments", {}),
+        ("/api/enrollments", "enrollments", {"status": "expired"}),
+        ("/api/enrollments", "enrollments", {"courseId": course_ids[0]}),
+        ("/api/enrollments", "enrollments", {"userId": "user-2"}),
+    ]
+    answers = [pages(api, path, key, query) for path, key, query in reads]
+    tree = api.call("GET", f"/api/courses/{course_ids[0]}/details").result
+
+    before_issue_14()
+
+    # Until the backfill has run, lists are read as before (whole), and answer the same.
+    assert not listings_ready()
+    assert [pages(api, path, key, query) for path, key, query in reads] == answers
+    # A tree is built by its first read (lazily: no backfill), then read as stored.
+    assert api.call("GET", f"/api/courses/{course_ids[0]}/details").result == tree
+    with RequestCounter() as counter:
+        assert api.call("GET", f"/api/courses/{course_ids[0]}/details").result == tree
+    assert counter.operations == ["Query"]
+    # Writes meanwhile list what they change, so the backfill leaves it alone.
+    api.call("PUT", f"/api/courses/{course_ids[1]}", json_body={"status": "published"})
+    api.call("DELETE", f"/api/enrollments/{enrolled[4]}")
+    answers = [pages(api, path, key, query) for path, key, query in reads]
+
+    runs, resume_from, changed = 0, None, 0
+    while True:  # one item a run: each stops at once and says where to carry on
+        progress = backfills.listings(resume_from, deadline=time.monotonic())
+        runs, changed, resume_from = runs + 1, changed + progress.changed, progress.resume_from
+        if resume_from is None:
+            break
+    assert runs > 1
+    assert changed == 3 + 5 - 2  # two were listed by the writes
+    assert listings_ready()
+    assert_lists_match_items(api.tenant)
+    with RequestCounter() as counter:
+        assert [pages(api, path, key, query) for path, key, query in reads] == answers
+    assert counter.operations.count("BatchGetItem") == 4  # the enrollment lists, now read by the page
+    assert backfills.listings() == backfills.Progress(changed=0, resume_from=None)

@@ -176,7 +176,7 @@ def test_link_refusals(api, course_id):
         api.call("POST", f"/api/courses/{uuid.uuid4()}/modules/null/lessons", json_body={"lessonId": lesson_id}).status
         == 404
     )
-    assert api.call("GET", f"/api/courses/{course_id}/lessons").result == {"lessons": []}
+    assert api.call("GET", f"/api/courses/{course_id}/lessons").result == {"lessons": [], "count": 0}
 
 
 def test_lessons_of_a_module_are_its_own_not_its_submodules(api, course_id):

@@ -82,7 +82,7 @@ def test_submodules_of_a_module(api, course_id):
     assert response.body["id"] == "api.module.submodules"
     assert [m["moduleId"] for m in response.result["subModules"]] == [first["moduleId"], second["moduleId"]]
     assert response.result["subModules"][0]["parentId"] == parent["moduleId"]
-    assert api.call("GET", f"/api/modules/{first['moduleId']}/submodules").result == {"subModules": []}
+    assert api.call("GET", f"/api/modules/{first['moduleId']}/submodules").result == {"subModules": [], "count": 0}
 
 
 def test_learners_see_published_modules_of_published_courses_only(api, course_id):
@@ -97,7 +97,7 @@ def test_learners_see_published_modules_of_published_courses_only(api, course_id
         "modules"
     ]
     assert [(m["moduleId"], m["subModules"]) for m in listed] == [(shown["moduleId"], [])]
-    assert learner.call("GET", f"/api/modules/{shown['moduleId']}/submodules").result == {"subModules": []}
+    assert learner.call("GET", f"/api/modules/{shown['moduleId']}/submodules").result == {"subModules": [], "count": 0}
     for module_id in (hidden["moduleId"], in_draft["moduleId"]):
         assert learner.call("GET", f"/api/modules/{module_id}").status == 404
     assert learner.call("GET", f"/api/courses/{draft_course}/modules").status == 404
@@ -134,7 +134,7 @@ def test_bad_module_bodies_are_400_and_store_nothing(api, course_id, body, messa
 
     assert response.status == 400
     assert message in response.errmsg
-    assert api.call("GET", f"/api/courses/{course_id}/modules").result == {"modules": []}
+    assert api.call("GET", f"/api/courses/{course_id}/modules").result == {"modules": [], "count": 0}
 
 
 def test_unknown_or_foreign_course_is_404(api):

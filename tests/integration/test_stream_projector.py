@@ -1,6 +1,6 @@
 """The StreamProjector fed the table's real stream (moto's, DynamoDB Local's): `course.completed`
-published once per completion whatever the stream repeats, and course summaries copied onto
-enrollments."""
+published once per completion whatever the stream repeats, course summaries copied onto
+enrollments, and course trees built as they change."""
 
 import os
 import uuid
@@ -13,7 +13,9 @@ from shared import events
 from shared.clock import sortable_now
 from shared.repository.base import LmsItem
 from shared.repository.items import LessonLinkItem, link_pointer
-from shared.repository.lessons import COPIES_IN_UPDATE, LessonRepository
+from shared.repository.lessons import LessonRepository, copy_chunks
+from shared.repository.metering import RequestCounter
+from shared.repository.trees import TreeRepository
 from shared.settings import get_settings
 from tests.support.api import Api
 from tests.support.stream import Stream
@@ -97,13 +99,15 @@ def test_copies_past_a_lesson_updates_transaction_are_completed(api: Api, stream
     lessons = LessonRepository(api.tenant)
     stored = lessons.get_partition(lesson["lessonId"]).lesson
     assert stored is not None
+    links = [
+        lessons.new_link(stored, course_id, str(uuid.uuid4()), sortable_now(), created_by="t", created_at="t")
+        for _ in range(120)
+    ]
     with LmsItem.batch_write() as batch:
-        for _ in range(COPIES_IN_UPDATE + 12):
-            link = lessons.new_link(
-                stored, course_id, str(uuid.uuid4()), sortable_now(), created_by="t", created_at="t"
-            )
+        for link in links:
             batch.save(link)
             batch.save(link_pointer(lessons.keys, link))
+    in_update = len(copy_chunks(links)[0])  # the update's own transaction: the lesson, 97 copies, the tree's mark
     monkeypatch.setattr(LessonRepository, "_refresh", lambda *_: None)
     assert api.call("PUT", f"/api/lessons/{lesson['lessonId']}", json_body={"title": "After"}).status == 200
     monkeypatch.undo()
@@ -112,9 +116,9 @@ def test_copies_past_a_lesson_updates_transaction_are_completed(api: Api, stream
         links = LmsItem.query(lessons.keys.course(course_id), LmsItem.sk.startswith("LINK#"))
         return sorted(link.lesson["title"] for link in links if isinstance(link, LessonLinkItem))
 
-    assert titles() == ["After"] * COPIES_IN_UPDATE + ["Before"] * 12
+    assert titles() == ["After"] * in_update + ["Before"] * (120 - in_update)
     stream.project()
-    assert titles() == ["After"] * (COPIES_IN_UPDATE + 12)
+    assert titles() == ["After"] * 120
 
 
 def test_the_stream_event_file_publishes_its_completion_once(api: Api, stream: Stream) -> None:
@@ -130,3 +134,55 @@ def test_the_stream_event_file_publishes_its_completion_once(api: Api, stream: S
     assert [(event["detail"]["userId"], event["detail"]["completedAt"]) for event in published] == [
         ("seeded-learner", "2024-05-10T16:45:00Z")
     ]
+
+
+def test_a_change_of_a_course_tree_is_built_from_the_stream(api: Api, stream: Stream) -> None:
+    course_id = api.create_course(status="published")["courseId"]
+    api.create_module(course_id, title="First")
+    api.create_module(course_id, title="Second", ordering=9)
+    trees = TreeRepository(api.tenant)
+    head = trees.read_head(course_id)
+    assert head is not None
+    assert head.built is None
+
+    stream.project()  # three changes of the tree, one build: the first sees the latest revision
+
+    head = trees.read_head(course_id)
+    assert head is not None
+    assert head.built == head.revision == 3
+    with RequestCounter() as counter:
+        tree = api.as_("learner").call("GET", f"/api/courses/{course_id}/details").result
+    assert counter.operations == ["Query"]
+    assert [module["title"] for module in tree["modules"]] == ["First", "Second"]
+    stream.project()  # the store's own record, if not handled yet: nothing is built again
+    again = trees.read_head(course_id)
+    assert again is not None
+    assert again.serialize() == head.serialize()
+
+
+def test_the_feed_carries_on_after_a_transaction_is_cancelled(api: Api, stream: Stream) -> None:
+    """moto replaces the table's stream shard when it cancels a transaction (here: an alias
+    taken twice); the feed reads the new one, so a completion after it is still published."""
+    alias = f"taken-{uuid.uuid4().hex[:8]}"
+    api.create_course(alias=alias)
+    stream.project()
+    assert api.call("POST", "/api/courses", json_body={"title": "Again", "alias": alias}).status == 409
+
+    course_id, _ = completed_course(api)
+    stream.project()
+
+    assert [event["detail"]["courseId"] for event in stream.published("course.completed")] == [course_id]
+
+
+def test_a_tree_change_of_a_course_deleted_since_builds_nothing_and_the_feed_carries_on(
+    api: Api, stream: Stream
+) -> None:
+    gone = api.create_course(status="published")["courseId"]
+    api.create_module(gone, title="M")
+    assert api.call("DELETE", f"/api/courses/{gone}").status == 200
+
+    course_id, _ = completed_course(api)
+    stream.project()
+
+    assert TreeRepository(api.tenant).read_head(gone) is None
+    assert [event["detail"]["courseId"] for event in stream.published("course.completed")] == [course_id]

@@ -3,6 +3,7 @@
 Requests are built by the same code as the local server's (local.apigw), routed by the routes
 of template.yaml, and handed to each function's `lambda_handler`."""
 
+import gzip
 import json
 import uuid
 from dataclasses import dataclass, field, replace
@@ -99,7 +100,10 @@ class Api:
         return route.function, apigw.http_api_event(route, parameters, path, query, sent_headers, raw)
 
     def send(self, function: str, event: dict[str, Any]) -> ApiResponse:
+        """The function's answer, as an HTTP client reads it (a gzip body inflated)."""
         status, headers, raw = apigw.response_parts(self.host.invoke(function, event))
+        if headers.get("Content-Encoding") == "gzip":
+            raw = gzip.decompress(raw)
         return ApiResponse(status, json.loads(raw), headers)
 
     def enroll(self, course_id: str, user_id: str, **fields: Any) -> "ApiResponse":

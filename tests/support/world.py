@@ -17,6 +17,7 @@ from shared.repository.lessons import LessonRepository
 from shared.repository.media import MediaRepository
 from shared.repository.modules import ModuleRepository
 from shared.repository.tracking import TrackingRepository
+from shared.services import course_tree
 from shared.services.enrollments import course_summary
 from tests.support.api import Api
 
@@ -73,7 +74,7 @@ def seed(api: Api) -> None:
                 COURSE_ID, user_id, enrollment_id, sortable_now(), enrolled_on_time=made["created_at"],
                 status="active", course=course_summary(course), enrolled_by=api.user, enrolled_at=made["created_at"],
             ),
-            over_cancelled=False,
+            over=None,
         )  # fmt: skip
     tracking = TrackingRepository(api.tenant)
     tracking.create_track(
@@ -90,3 +91,4 @@ def seed(api: Api) -> None:
             **made,
         )
     )  # fmt: skip
+    course_tree.refresh(api.tenant, COURSE_ID)  # the course's tree built, as the StreamProjector leaves it
