@@ -55,7 +55,7 @@ invoke: $(VENV)/.local-installed
 	$(PY) -m local.invoke $(FUNCTION) $(EVENT)
 
 # A re-runnable backfill (shared/backfills.py) against the table TABLE_NAME names, with the AWS
-# credentials and region of the environment: make backfill NAME=expiry-schedule TABLE_NAME=...
+# credentials and region of the environment: make backfill NAME=listings TABLE_NAME=...
 backfill: $(VENV)/.local-installed
 	$(PY) -m shared.backfills $(NAME)
 

@@ -2,8 +2,8 @@
 the handler alone, as wall-clock time and as this thread's CPU time (the handler's own work,
 without the wait for DynamoDB Local, which runs in a process of its own), over a realistic
 tenant: 100 courses of 10 modules with 20 lessons each (20,000 lesson links), 1,000 learners each
-enrolled in a course with a course track and attempts. Also the course tree at 10×10, 50×20 and
-200×5 modules × lessons. Results go to bench/results/latency.json and tree.json."""
+enrolled in a course with a course track and attempts (the course tree at other sizes:
+bench/trees.py). Results go to bench/results/latency.json."""
 
 import statistics
 import time
@@ -12,10 +12,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from bench.seeding import Seeder
 from local import issuer
 from local.stack import FunctionHost
 from shared.clock import sortable_now, utc_now
-from shared.repository.base import LmsItem
 from shared.repository.courses import CourseRepository
 from shared.repository.enrollments import EnrollmentRepository
 from shared.repository.items import link_pointer
@@ -27,7 +27,6 @@ from tests.support.api import Api
 
 COURSES, MODULES, LESSONS_PER_MODULE, LEARNERS, ATTEMPTS = 100, 10, 20, 1_000, 3
 SAMPLES = 60
-TREES = ((10, 10), (50, 20), (200, 5))
 
 
 @dataclass
@@ -43,7 +42,7 @@ class Tenant:
     summaries: dict[str, dict[str, Any]] = field(default_factory=dict)  # course → its summary
 
 
-def seed_course(tenant: Tenant, modules: int, lessons: int, batch: Any) -> str:
+def seed_course(tenant: Tenant, modules: int, lessons: int, batch: Seeder) -> str:
     made = {"created_by": "bench", "created_at": utc_now()}
     course_id = str(uuid.uuid4())
     courses = CourseRepository(tenant.name)
@@ -76,7 +75,7 @@ def seed_course(tenant: Tenant, modules: int, lessons: int, batch: Any) -> str:
 
 def seed_realistic_tenant() -> Tenant:
     tenant = Tenant(f"bench-{uuid.uuid4()}")
-    with LmsItem.batch_write() as batch:
+    with Seeder(tenant.name) as batch:
         for _ in range(COURSES):
             seed_course(tenant, MODULES, LESSONS_PER_MODULE, batch)
         enrollments, tracking = EnrollmentRepository(tenant.name), TrackingRepository(tenant.name)
@@ -168,7 +167,7 @@ def measure(name: str, request: Callable[[int], Timing]) -> dict[str, Any]:
     }
 
 
-def run() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def run() -> list[dict[str, Any]]:
     host = FunctionHost()
     tenant = seed_realistic_tenant()
     admin = Caller(host, tenant.name, "admin", "bench-admin")
@@ -217,10 +216,4 @@ def run() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     ]
     rows = [measure(name, reader(caller, path, query)) for name, caller, path, query in reads]
     rows += [measure(name, request) for name, request in writes]
-    trees = []
-    for modules, lessons in TREES:
-        with LmsItem.batch_write() as batch:
-            tree = seed_course(tenant, modules, lessons, batch)
-        row = measure(f"details {modules}×{lessons}", reader(admin, f"/api/courses/{tree}/details", None))
-        trees.append({**row, "modules": modules, "lessons_per_module": lessons, "links": modules * lessons})
-    return rows, trees
+    return rows

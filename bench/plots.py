@@ -47,7 +47,7 @@ def cold_start(results: Path) -> Path:
 
 
 def latency(results: Path) -> Path:
-    rows = _load(results, "latency") + _load(results, "tree")
+    rows = _load(results, "latency")
     names = [row["endpoint"] for row in rows]
     figure, axis = plt.subplots(figsize=(9, 7))
     positions = range(len(rows))
@@ -79,6 +79,54 @@ def cost(results: Path) -> Path:
     return _save(figure, "performance-cost.png")
 
 
+def lists(results: Path) -> Path:
+    rows = [row for row in _load(results, "lists")["rows"] if "page 10" not in row["case"]]
+    figure, (time_axis, units_axis) = plt.subplots(1, 2, figsize=(11, 4.5))
+    for case in sorted({row["case"] for row in rows}):
+        points = sorted((row for row in rows if row["case"] == case), key=lambda row: row["size"])
+        sizes = [row["size"] for row in points]
+        time_axis.plot(sizes, [row["median_ms"] for row in points], marker="o", label=case)
+        units_axis.plot(sizes, [row["capacity_units"] for row in points], marker="o", label=case)
+    for axis, label in ((time_axis, "median handler time (ms)"), (units_axis, "read capacity units per page")):
+        axis.set_xscale("log")
+        axis.set_xlabel("courses or enrollments in the tenant (log scale)")
+        axis.set_ylabel(label)
+        axis.set_ylim(bottom=0)
+    time_axis.set_title("A page's time against the tenant's size")
+    units_axis.set_title("A page's capacity against the tenant's size")
+    units_axis.legend(fontsize=7)
+    return _save(figure, "performance-lists.png")
+
+
+def trees(results: Path) -> Path:
+    found = _load(results, "trees")
+    rows = found["rows"]
+    names = [row["case"].removeprefix("details ") for row in rows]
+    positions = range(len(rows))
+    figure, (time_axis, size_axis) = plt.subplots(1, 2, figsize=(11, 4.5))
+    width = 0.4
+    time_axis.bar([p - width / 2 for p in positions], [row["first_median_ms"] for row in rows], width,
+                  color="#cfa24a", label="first read after a write")  # fmt: skip
+    time_axis.bar([p + width / 2 for p in positions], [row["median_ms"] for row in rows], width,
+                  color="#3b7dd8", label="warm read")  # fmt: skip
+    time_axis.axhline(found["by_id"]["median_ms"] * found["target"], color="#d33", linestyle="--",
+                      label=f"{found['target']:.0f} × a course by id")  # fmt: skip
+    time_axis.set_yscale("log")
+    time_axis.set_ylabel("median handler time (ms, log scale)")
+    time_axis.set_title("The course tree: first and warm reads")
+    size_axis.bar([p - width / 2 for p in positions], [row["plain_bytes"] / 1e6 for row in rows], width,
+                  color="#8db6ec", label="plain")  # fmt: skip
+    size_axis.bar([p + width / 2 for p in positions], [row["gzip_bytes"] / 1e6 for row in rows], width,
+                  color="#3b7dd8", label="gzip")  # fmt: skip
+    size_axis.set_ylabel("answer (MB)")
+    size_axis.set_title("The answer, plain and gzip")
+    for axis in (time_axis, size_axis):
+        axis.set_xticks(list(positions), names)
+        axis.set_xlabel("modules × lessons")
+        axis.legend(fontsize=8)
+    return _save(figure, "performance-trees.png")
+
+
 def _save(figure: Any, name: str) -> Path:
     path = DOCS / name
     figure.tight_layout()
@@ -88,4 +136,4 @@ def _save(figure: Any, name: str) -> Path:
 
 
 def run(results: Path) -> list[Path]:
-    return [cold_start(results), latency(results), cost(results)]
+    return [cold_start(results), latency(results), lists(results), trees(results), cost(results)]

@@ -150,10 +150,11 @@ class LocalApi(ThreadingHTTPServer):
         self.server_bind()
 
 
-def start(port: int) -> tuple[LocalApi, Callable[[], None]]:
+def start(port: int, feed_stream: bool = True) -> tuple[LocalApi, Callable[[], None]]:
     """Stand-ins up, resources created, environment set; S3 events bridged to the registration
-    function, the table's stream fed to the projector, published events recorded; then the API
-    port opened."""
+    function, the table's stream fed to the projector (unless `feed_stream` is false: benchmarks
+    of a table seeded with hundreds of thousands of items), published events recorded; then the
+    API port opened."""
     api = LocalApi(port, stack.FunctionHost())
     port = api.server_address[1]
     dynamodb_endpoint, s3_endpoint, stop_stand_ins = stack.start_aws_stand_ins()
@@ -161,11 +162,12 @@ def start(port: int) -> tuple[LocalApi, Callable[[], None]]:
     stack.apply_environment(stack.function_environment(jwks_url, dynamodb_endpoint, s3_endpoint))
     recorded_events = stack.create_resources(dynamodb_endpoint, s3_endpoint)
     api.recorder = stack.EventRecorder(s3_endpoint, recorded_events)
-    workers = [
+    workers: list[stack.Worker] = [
         stack.MediaEventBridge(api.host, s3_endpoint, stack.subscribe_media_events(s3_endpoint)),
-        stack.StreamFeed(api.host, dynamodb_endpoint, stack.LOCAL_TABLE),
         api.recorder,
     ]
+    if feed_stream:
+        workers.append(stack.StreamFeed(api.host, dynamodb_endpoint, stack.LOCAL_TABLE))
     for worker in workers:
         worker.start()
     api.server_activate()

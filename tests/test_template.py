@@ -99,7 +99,7 @@ def test_every_function_has_its_policy_alarms_and_failure_destination():
         assert properties["Policies"], f"{name} has no policy"
         assert name in errors, f"{name} has no errors alarm"
         assert name in throttles, f"{name} has no throttles alarm"
-        if {event["Type"] for event in properties["Events"].values()} - {"HttpApi"}:
+        if {event["Type"] for event in properties.get("Events", {}).values()} - {"HttpApi"}:
             queue = _failure_queue(properties)
             assert queue, f"{name} is invoked asynchronously but has no failure destination"
             assert queue in queue_depth, f"{queue} has no depth alarm"

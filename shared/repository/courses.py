@@ -160,11 +160,12 @@ class CourseRepository:
             # transaction held a counter: reading again and saving again copies what is still stale.
             raise ConcurrentModification(course.course_id) from cancelled
 
-    def page(self, filters: dict[str, Any], end: int) -> tuple[int, list[CourseListEntry]]:
+    def page(self, filters: dict[str, Any], offset: int, limit: int) -> tuple[int, list[CourseListEntry]]:
         """How many of the tenant's courses match `filters` (status, featured, free: those given),
-        and the entries of the first `end` of them, newest first: one Query of that list."""
+        and the entries of the `limit` after the first `offset`, newest first: one Query of that list."""
         values = {name: _list_value(filters[name]) for name in COURSE_FILTERS if filters.get(name) is not None}
-        count, entries = read_page(self.keys.course_list(values), end)
+        count, entries = read_page(self.keys.course_list(values), offset + limit, skipped=offset)
+        entries = entries[offset:]
         return count, [entry for entry in entries if isinstance(entry, CourseListEntry)]
 
     def find_unlisted(self) -> list[CourseItem]:

@@ -161,31 +161,34 @@ class EnrollmentRepository:
         return first_of(found, EnrollmentItem)
 
     def page(
-        self, user_id: str | None, course_id: str | None, status: str | None, end: int, now: str
+        self, user_id: str | None, course_id: str | None, status: str | None, offset: int, limit: int, now: str
     ) -> tuple[int, list[EnrollmentItem]]:
         """How many enrollments of the user's, the course's or the tenant's match `status` as they
-        stand at `now` (None: all but cancelled), and the first `end` of them, newest first: a Query
-        of that list (and of the due list, for active, extended and expired), then one BatchGetItem."""
+        stand at `now` (None: all but cancelled), and the `limit` after the first `offset`, newest
+        first: a Query of that list (and of the due list, for active, extended and expired), then
+        one BatchGetItem of the page."""
         scope = {"user_id": user_id} if user_id else {"course_id": course_id} if course_id else {}
+        end = offset + limit
         if status is None or status not in (*ACTIVE, EXPIRED):
-            count, entries = self._entries(
-                self.keys.enrollment_list(f"status={status}" if status else LIVE, **scope), end
-            )
-            return count, self._read(entries)
+            list_key = self.keys.enrollment_list(f"status={status}" if status else LIVE, **scope)
+            count, entries = self._entries(list_key, end, skipped=offset)
+            return count, self._read(entries[offset:])
         lapsed = self._lapsed(scope, now)
         if status == EXPIRED:  # those the job marked, and those past their end it has not yet
-            count, entries = self._entries(self.keys.enrollment_list(f"status={EXPIRED}", **scope), end)
+            list_key = self.keys.enrollment_list(f"status={EXPIRED}", **scope)
+            count, entries = self._entries(list_key, end, skipped=offset - len(lapsed))
             both: list[EnrollmentListEntry | DueEntry] = [*entries, *lapsed]
             merged = sorted(both, key=_place, reverse=True)
-            return count + len(lapsed), self._read(merged[:end])
+            return count + len(lapsed), self._read(merged[offset:end])
         gone = {entry.place for entry in lapsed if entry.status == status}
-        count, entries = self._entries(self.keys.enrollment_list(f"status={status}", **scope), end + len(gone))
+        list_key = self.keys.enrollment_list(f"status={status}", **scope)
+        count, entries = self._entries(list_key, end + len(gone), skipped=offset)
         kept = [entry for entry in entries if entry.sk not in gone]
-        return count - len(gone), self._read(kept[:end])
+        return count - len(gone), self._read(kept[offset:end])
 
     @staticmethod
-    def _entries(list_key: str, end: int) -> tuple[int, list[EnrollmentListEntry]]:
-        count, found = read_page(list_key, end)
+    def _entries(list_key: str, end: int, skipped: int) -> tuple[int, list[EnrollmentListEntry]]:
+        count, found = read_page(list_key, end, skipped)
         return count, [entry for entry in found if isinstance(entry, EnrollmentListEntry)]
 
     def _lapsed(self, scope: dict[str, str], now: str) -> list[DueEntry]:

@@ -27,6 +27,9 @@ COUNTER_SK = "~COUNT"
 # The one item outside every tenant: present once every item of the table has its list entries.
 READY_KEY = ("#LMS#LISTINGS", "#READY")
 READY_RECHECK_SECONDS = 60.0
+# The most entries one request asks for: DynamoDB returns at most 1 MB a request anyway, and a page
+# far down a list (any `page` may be asked for) must not overflow the request's Limit.
+MAX_PAGE_READ = 5_000
 
 
 class ListCounter(LmsItem, discriminator="list_counter"):
@@ -98,14 +101,19 @@ def relist(before: Iterable[ListEntry], after: Iterable[ListEntry]) -> Relisting
     return change
 
 
-def read_page(list_key: str, end: int) -> tuple[int, list[LmsItem]]:
+def read_page(list_key: str, end: int, skipped: int = 0) -> tuple[int, list[LmsItem]]:
     """The list's count and its first `end` entries, newest first: one strongly consistent Query
-    (paged past 1 MB). A page is `entries[offset:end]`."""
-    found = LmsItem.query(list_key, scan_index_forward=False, limit=end + 1, consistent_read=True)
+    (paged past 1 MB), which stops once the counter says no entry lies past `skipped` (a page
+    beyond the end reads the counter alone). A page is `entries[offset:end]`."""
+    found = LmsItem.query(
+        list_key, scan_index_forward=False, limit=end + 1, page_size=min(end + 1, MAX_PAGE_READ), consistent_read=True
+    )
     count, entries = 0, []
     for item in found:
         if isinstance(item, ListCounter):
             count = int(item.members)
+            if count <= skipped:
+                break
         else:
             entries.append(item)
     return count, entries[:end]

@@ -105,10 +105,8 @@ def list_courses(
             count=len(matches),
             courses=[CourseSummary.model_validate(course) for course in paginate(matches, page, limit)],
         )
-    count, entries = repository.page(filters, page * limit)
-    return CourseList(
-        count=count, courses=[CourseSummary.model_validate(entry.summary) for entry in paginate(entries, page, limit)]
-    )
+    count, entries = repository.page(filters, (page - 1) * limit, limit)
+    return CourseList(count=count, courses=[CourseSummary.model_validate(entry.summary) for entry in entries])
 
 
 def get_course(caller: Principal, course_id: str) -> CourseOut:

@@ -133,13 +133,14 @@ def list_enrollments(
     repository = EnrollmentRepository(caller.tenant_id)
     if not listings_ready():  # the table's enrollments are not all listed yet (the `listings` backfill)
         count, found = _read_unlisted(repository, user_id, course_id, status, now)
+        shown = paginate(found, page, limit)
     elif user_id and course_id:  # one enrollment at most
         enrollment = repository.of_user(course_id, user_id)
         found = [enrollment] if enrollment is not None and _listed_as(enrollment, status, now) else []
-        count = len(found)
+        count, shown = len(found), paginate(found, page, limit)
     else:
-        count, found = repository.page(user_id, course_id, status, page * limit, now)
-    summaries = [as_it_stands(EnrollmentSummary, enrollment, now) for enrollment in paginate(found, page, limit)]
+        count, shown = repository.page(user_id, course_id, status, (page - 1) * limit, limit, now)
+    summaries = [as_it_stands(EnrollmentSummary, enrollment, now) for enrollment in shown]
     return EnrollmentList(count=count, enrollments=summaries)
 
 

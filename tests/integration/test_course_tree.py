@@ -215,7 +215,7 @@ def built_now(api: Api, course_id: str, for_learners: bool) -> dict:
 
 
 def test_a_lesson_update_reaches_every_course_beyond_its_first_transaction(api):
-    """A lesson in 60 courses: its own transaction holds 48 of them (a copy and the tree's mark
+    """A lesson in 60 courses: its own transaction holds 49 of them (a copy and the tree's mark
     each), further ones the rest; the last course's tree shows the new title at once."""
     lesson_id = api.create_lesson(title="Before")["lessonId"]
     courses = [api.create_course(status="published")["courseId"] for _ in range(60)]
@@ -229,8 +229,8 @@ def test_a_lesson_update_reaches_every_course_beyond_its_first_transaction(api):
         assert api.call("PUT", f"/api/lessons/{lesson_id}", json_body={"title": "After"}).status == 200
 
     assert counter.operations == ["Query", "TransactWriteItems", "TransactWriteItems"]
-    for course_id in (courses[0], courses[47], courses[48], courses[-1]):
-        for caller in (api, api.as_("learner")):
+    for index, course_id in enumerate(courses):  # in both transactions (pointers go by course id)
+        for caller in (api, api.as_("learner")) if index % 12 == 0 else (api,):
             lessons = caller.call("GET", f"/api/courses/{course_id}/details").result["lessons"]
             assert [entry["title"] for entry in lessons] == ["After"]
 

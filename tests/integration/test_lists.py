@@ -210,3 +210,13 @@ def test_course_entries_show_what_the_list_shows(api: Api) -> None:
     listed = api.call("GET", "/api/courses").result["courses"][0]
 
     assert {name.replace("_", "") for name in entry.summary} == {name.lower() for name in listed}
+
+
+def test_a_page_far_past_the_end_is_empty_with_the_count_and_reads_the_counter_only(api: Api, enrollments) -> None:
+    far = {"page": str(10**12), "limit": "100"}
+    for path, key in (("/api/courses", "courses"), ("/api/enrollments", "enrollments")):
+        with CapacityMeter() as meter:
+            response = api.call("GET", path, query=far)
+        assert (response.status, response.result[key]) == (200, [])
+        assert response.result["count"] == (2 if key == "courses" else 7)
+        assert [name for name, _ in meter.calls] == ["Query"]
