@@ -22,7 +22,7 @@ from shared.repository.metering import CapacityMeter
 COURSE_SIZES = (100, 1_000, 10_000)
 ENROLLMENT_SIZES = (1_000, 10_000, 100_000)
 COURSES_ENROLLED_IN = 100  # the enrollments' courses: 1,000 a course at the largest size
-SAMPLES, HTTP_SAMPLES = 40, 30
+SAMPLES, HTTP_SAMPLES, WARM_UP = 40, 30, 20
 # Target: page 1 at the largest size costs at most this much more than at the smallest.
 TARGET = 1.5
 
@@ -60,7 +60,7 @@ def _grow_enrollments(tenant: str, course_ids: list[str], count: int, first: int
 
 def _case(name: str, size: int, caller: Caller, path: str, query: dict[str, str]) -> dict[str, Any]:
     """The case in this process: timings, requests and capacity (of one more call)."""
-    for _ in range(3):
+    for _ in range(WARM_UP):  # the first size's cases also warm DynamoDB Local's JIT up
         caller.time("GET", path, query)
     timings = [caller.time("GET", path, query) for _ in range(SAMPLES)]
     with CapacityMeter() as meter:
@@ -81,7 +81,7 @@ def _over_http(rows: list[dict[str, Any]], clients: dict[str, Client], paths: di
     for row in rows:
         client = clients[row["case"].split(",")[0]]
         path = paths[row["case"].split(",")[0]] + "?" + "&".join(f"{k}={v}" for k, v in row["query"].items())
-        for _ in range(3):
+        for _ in range(WARM_UP):
             client.get(path)
         samples = [client.get(path).milliseconds for _ in range(HTTP_SAMPLES)]
         row["http_median_ms"] = round(statistics.median(samples), 2)

@@ -338,7 +338,7 @@ feed the cost model.
 
 `bench/lists.py`: page 1 and page 10 (10 a page) of the tenant's courses at 100, 1,000 and 10,000
 courses, and of its enrollments at 1,000, 10,000 and 100,000 (over 100 courses; a third each
-active, completed and pending), each in this process (the real handler, 40 samples after 3
+active, completed and pending), each in this process (the real handler, 40 samples after 20
 warm-up calls) and over `make run`'s HTTP on a kept-alive connection (30 samples), with the
 DynamoDB requests and the capacity DynamoDB Local reports for one call. The tenant grows between
 sizes, seeded as the create paths write it (list entries and counters included: `bench/seeding.py`),
@@ -371,7 +371,7 @@ Target: the warm tree at 50×20 and at 200×5 within 3× of a course by id.
 ![The course tree: warm and first reads](performance-trees.png)
 
 Before issue 14 every read built the tree from the course's items: 50×20 took 375 ms (median, in
-this process) and 407 ms over HTTP; that is now what the first read after a change costs, once. A
+this process) and 407 ms over HTTP. Now only the first read after a change pays for a build. A
 warm read is one Query of the stored document (deflated, about 4 % of the JSON), which a gzip
 answer sends as it is: the largest tree here, about 4 MB of JSON, goes out as 160 KB.
 

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+import boto3
 from moto.server import ThreadedMotoServer
 
 from local import issuer, stack
@@ -48,3 +49,13 @@ def bench_stack() -> Iterator[BenchStack]:
         jwks.shutdown()
         moto.stop()
         engine.stop()
+
+
+def stream_off(bench: BenchStack) -> None:
+    """No more stream records for the table: the benchmarks that seed hundreds of thousands of
+    items need none (their local server runs without its feed), and DynamoDB Local's writes slow
+    as stream records pile up."""
+    dynamodb = boto3.client("dynamodb", endpoint_url=bench.dynamodb_endpoint, region_name=stack.LOCAL_REGION)
+    described = dynamodb.describe_table(TableName=stack.LOCAL_TABLE)["Table"]
+    if described.get("StreamSpecification", {}).get("StreamEnabled"):
+        dynamodb.update_table(TableName=stack.LOCAL_TABLE, StreamSpecification={"StreamEnabled": False})

@@ -204,8 +204,7 @@ class LessonRepository:
         for index, link in enumerate(links):
             action = [LessonLinkItem.lesson.set(summary)]
             writes.update(link, action, condition=LessonLinkItem.pk.exists(), name=str(index))
-        for course_id in dict.fromkeys(link.course_id for link in links):
-            mark_changed(writes, self.keys, course_id)
+        self._mark(writes, links)
 
     def _refresh(self, links: Sequence[LessonLinkItem], summary: dict[str, Any]) -> None:
         """Refresh the copies of one chunk in a transaction; a link removed meanwhile is skipped."""
@@ -261,24 +260,29 @@ class LessonRepository:
         time with their courses' marks, so a failure part-way leaves the lesson to delete again."""
         links = [link_of(self.keys, pointer) for pointer in partition.pointers]
         courses = list(dict.fromkeys(link.course_id for link in links))
-        children: list[LmsItem] = [*partition.files, *partition.pointers, *links]
-
-        def mark(writes: Transaction) -> None:
-            for course_id in courses:
-                mark_changed(writes, self.keys, course_id)
-
+        rest: list[LmsItem] = [*partition.files, *partition.pointers]
         try:
-            if 1 + len(children) + len(courses) > TRANSACTION_LIMIT:
+            if 1 + len(rest) + len(links) + len(courses) > TRANSACTION_LIMIT:
                 for chunk in copy_chunks(links, first_room=TRANSACTION_LIMIT):
                     with transaction() as writes:
                         for link in chunk:
                             writes.delete(link)
-                        for course_id in dict.fromkeys(link.course_id for link in chunk):
-                            mark_changed(writes, self.keys, course_id)
-                children, courses = [*partition.files, *partition.pointers], []
-            delete_with_children(lesson, LessonItem.pk.exists(), children, also=mark, room_for_also=len(courses))
+                        self._mark(writes, chunk)
+                links = []
+            delete_with_children(
+                lesson,
+                LessonItem.pk.exists(),
+                [*rest, *links],
+                also=lambda writes: self._mark(writes, links),
+                room_for_also=len({link.course_id for link in links}),
+            )
         except Cancelled as cancelled:
             raise concurrent_change(cancelled, lesson.lesson_id, "head")  # noqa: B904
+
+    def _mark(self, writes: Transaction, links: Sequence[LessonLinkItem]) -> None:
+        """Mark changed the tree of each course the links are in (once each)."""
+        for course_id in dict.fromkeys(link.course_id for link in links):
+            mark_changed(writes, self.keys, course_id)
 
 
 def copy_chunks(

@@ -28,6 +28,9 @@ from shared.repository.items import (
 
 # A part stays well under DynamoDB's 400 KB item limit, keys and attributes included.
 PART_BYTES = 350_000
+# A transaction carries at most 4 MB: documents larger together (a course of tens of thousands of
+# lessons) are not stored, and each read builds them.
+MAX_STORED_BYTES = 3_500_000
 
 
 def mark_changed(writes: Transaction, keys: Keys, course_id: str) -> None:
@@ -45,10 +48,6 @@ class StoredView:
 
     head: TreeHead | None
     document: Deflated | None
-
-    @property
-    def revision(self) -> int:
-        return int(self.head.revision) if self.head else 0
 
     @property
     def current(self) -> bool:
@@ -91,8 +90,11 @@ class TreeRepository:
     ) -> bool:
         """Store the views' documents (None: the view shows nothing, as the learners' of a course
         not published) as those of the revision `read` had, in one transaction, unless the tree
-        changed since (its revision moved) or the course went: then nothing is stored and False is
-        returned. Parts a view no longer needs are deleted."""
+        changed since (its revision moved), the course went or the documents are too large for one
+        transaction: then nothing is stored and False is returned. Parts a view no longer needs are
+        deleted."""
+        if sum(len(document.data) for document in documents.values() if document) > MAX_STORED_BYTES:
+            return False
         revision = int(read.revision) if read else 0
         course_key = self.keys.course(course_id)
         head = TreeHead(

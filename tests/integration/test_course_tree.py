@@ -234,6 +234,11 @@ def test_a_lesson_update_reaches_every_course_beyond_its_first_transaction(api):
             lessons = caller.call("GET", f"/api/courses/{course_id}/details").result["lessons"]
             assert [entry["title"] for entry in lessons] == ["After"]
 
+    # Deleting it takes its 60 links, their pointers and 60 marks: the links go first, in chunks.
+    assert api.call("DELETE", f"/api/lessons/{lesson_id}").status == 200
+    for course_id in courses[::7]:
+        assert api.call("GET", f"/api/courses/{course_id}/details").result["lessons"] == []
+
 
 def test_removals_and_deletes_leave_no_dangling_links(api, course):
     lessons = course["lessons"]
