@@ -9,6 +9,7 @@ import hashlib
 import json
 import re
 from collections.abc import Callable
+from functools import partial
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -25,6 +26,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.event_handler.request import Request
 from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.shared.json_encoder import Encoder
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BeforeValidator
 
@@ -118,7 +120,7 @@ def parse_json_body(text: str) -> Any:
 
 def create_app() -> APIGatewayHttpResolver:
     """A resolver that authenticates every route, answers in the envelope and maps every error."""
-    app = APIGatewayHttpResolver(enable_validation=True, json_body_deserializer=parse_json_body)
+    app = APIGatewayHttpResolver(enable_validation=True, serializer=serialize, json_body_deserializer=parse_json_body)
 
     def authorize() -> Principal:
         route = app.context.get("_route")
@@ -186,7 +188,10 @@ def create_app() -> APIGatewayHttpResolver:
         api_id = _api_id(app.context.get("_route"))
         if isinstance(response, StoredResult):
             return response.in_envelope(api_id, _takes_gzip(app.current_event.headers or {}))
-        response.body = envelope(api_id, response.status_code, result=response.body)
+        # Written here rather than by Powertools, to be measured against what one answer carries.
+        response.body = serialize(envelope(api_id, response.status_code, result=response.body))
+        if not fits_one_answer(response.body):
+            return too_large(api_id, len(response.body), "ask for fewer at a time (page and limit)")
         return response
 
     app.use([authorization_middleware, learner_fields_middleware, idempotency_middleware, envelope_middleware])
@@ -239,25 +244,31 @@ class StoredResult(Response[Any]):
     """A route's result stored ready to send (deflated JSON, shared/deflated.py): the envelope
     goes around it as it is, and a client that takes gzip gets the stored bytes without their
     being inflated or compressed again. A route returning one is annotated `Response[None]` (its
-    body is not built per request) and documents the result's schema in `responses`."""
+    body is not built per request) and documents the result's schema in `responses`. `instead`
+    tells a client what to ask for when the result is too large for one answer even as gzip."""
 
-    def __init__(self, document: Deflated) -> None:
+    def __init__(self, document: Deflated, instead: str) -> None:
         super().__init__(status_code=200, content_type=content_types.APPLICATION_JSON, body=None)
-        self.document = document
+        self.document, self.instead = document, instead
 
     def in_envelope(self, api_id: str, gzip: bool) -> Response[Any]:
         opening, closing = envelope_around(api_id, self.status_code)
         self.headers["Vary"] = "Accept-Encoding"
         if gzip:
+            compressed = base64.b64encode(gzip_around(opening, self.document, closing)).decode()
+            if not fits_one_answer(compressed):
+                return too_large(api_id, self.document.length, self.instead)
             self.headers["Content-Encoding"] = "gzip"
-            self.body = base64.b64encode(gzip_around(opening, self.document, closing)).decode()
-            self.base64_encoded = True  # Powertools sends a str body as it is, marked as base64
+            self.body, self.base64_encoded = compressed, True  # Powertools sends a str body as it is
             return self
-        if self.document.length > MAX_PLAIN_RESULT_BYTES:
-            size = f"{self.document.length / 1_000_000:.1f} MB"
-            error = PayloadTooLarge(f"The answer is {size}, more than a response carries; send Accept-Encoding: gzip.")
-            return Response(413, content_types.APPLICATION_JSON, envelope(api_id, 413, error=error))
-        self.body = (opening + inflate(self.document) + closing).decode()
+        plain = (opening + inflate(self.document) + closing).decode()
+        if not fits_one_answer(plain):
+            compressed = base64.b64encode(gzip_around(opening, self.document, closing)).decode()
+            ask_for_gzip = "send Accept-Encoding: gzip (curl --compressed), which carries it"
+            return too_large(
+                api_id, self.document.length, ask_for_gzip if fits_one_answer(compressed) else self.instead
+            )
+        self.body = plain
         return self
 
 
@@ -266,9 +277,26 @@ def stored_result_responses(model: type[Any]) -> dict[int, OpenAPIResponse]:
     return {200: {"description": "Successful Response", "content": {content_types.APPLICATION_JSON: {"model": model}}}}
 
 
-# Lambda answers at most 6 MB, and a text body is escaped once more inside its JSON: a larger
-# stored result goes out only as gzip (a few hundred KB for the largest trees).
-MAX_PLAIN_RESULT_BYTES = 5_000_000
+# Every answer's body as Powertools writes it (ASCII only: other characters escaped).
+serialize = partial(json.dumps, separators=(",", ":"), cls=Encoder)
+
+# Lambda's response is at most 6 MB (6,291,556 bytes) of JSON, the body escaped once more in it;
+# the rest is kept for the status and headers. A larger answer would reach the client as API
+# Gateway's bare 500, so it is refused as 413, saying what to ask for instead.
+MAX_ANSWER_BYTES = 6_000_000
+# json.dumps writes one character as at most 12 bytes (a surrogate pair, each escaped).
+MOST_BYTES_PER_CHARACTER = 12
+
+
+def fits_one_answer(body: str) -> bool:
+    """Whether the body fits Lambda's response once written into it (measured only when large)."""
+    return len(body) * MOST_BYTES_PER_CHARACTER <= MAX_ANSWER_BYTES or len(json.dumps(body)) <= MAX_ANSWER_BYTES
+
+
+def too_large(api_id: str, size: int, instead: str) -> Response[Any]:
+    """413 for an answer of `size` bytes that one answer cannot carry, saying what to ask for `instead`."""
+    error = PayloadTooLarge(f"The answer is {size / 1_000_000:.1f} MB, more than one answer carries (6 MB); {instead}.")
+    return Response(413, content_types.APPLICATION_JSON, serialize(envelope(api_id, 413, error=error)))
 
 
 def _takes_gzip(headers: dict[str, str]) -> bool:

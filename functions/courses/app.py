@@ -52,7 +52,10 @@ def get_course(caller: Caller, course_id: CourseId) -> CourseOut:
     responses=stored_result_responses(CourseDetails),
 )
 def get_course_details(caller: Caller, course_id: CourseId) -> Response[None]:
-    return StoredResult(courses.get_course_details(caller, str(course_id)))
+    too_large = (
+        "read its modules and lessons by the page instead (page and limit on the course's /modules and /lessons)"
+    )
+    return StoredResult(courses.get_course_details(caller, str(course_id)), instead=too_large)
 
 
 @app.put("/api/courses/<courseId>", operation_id="api.course.update", security=STAFF_ONLY)

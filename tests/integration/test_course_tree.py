@@ -266,7 +266,12 @@ def test_deleting_the_course_removes_its_structure_and_keeps_lessons(api, course
 
 
 def build_big_course(
-    api: Api, modules: int, lessons_per_module: int, description_length: int, random_text: bool = False
+    api: Api,
+    modules: int,
+    lessons_per_module: int,
+    description_length: int,
+    random_text: bool = False,
+    module_description: str = "m" * 200,
 ) -> str:
     """A course written straight to the table (the read path is what is measured); with
     `random_text`, each lesson's description is random letters, which do not compress."""
@@ -281,7 +286,7 @@ def build_big_course(
     with LmsItem.batch_write() as batch:
         for index in range(modules):
             module = module_repository.new_module(
-                course_id, str(uuid.uuid4()), title=f"Module {index}", description="m" * 200, ordering=index,
+                course_id, str(uuid.uuid4()), title=f"Module {index}", description=module_description, ordering=index,
                 status="published", course_status="published", created_by=api.user, created_at=utc_now(),
             )  # fmt: skip
             batch.save(module)
@@ -319,6 +324,46 @@ def test_a_50_by_20_course_tree_is_built_from_two_pages_then_read_whole_in_one_q
     assert building.operations == ["Query", "Query", "Query", "TransactWriteItems"]
     assert reading.operations == ["Query"]
     assert response.result == built.result
+
+
+def test_answers_larger_than_lambda_carries_are_413_saying_what_to_ask_for_instead(api):
+    """60 modules with 20,000-character descriptions in a script JSON escapes (6 bytes each):
+    7 MB as the module list or the plain tree, too much for Lambda's 6 MB, where API Gateway would
+    answer a bare 500; a page of the list, or the tree as gzip, is a few KB."""
+    course_id = build_big_course(
+        api, modules=60, lessons_per_module=0, description_length=0, module_description="学" * 20_000
+    )
+
+    whole = api.call("GET", f"/api/courses/{course_id}/modules")
+    paged = api.call("GET", f"/api/courses/{course_id}/modules", query={"page": "2", "limit": "10"})
+    plain = api.call("GET", f"/api/courses/{course_id}/details")
+    function, event = api.event("GET", f"/api/courses/{course_id}/details", headers={"accept-encoding": "gzip"})
+    status, headers, raw = apigw.response_parts(api.host.invoke(function, event))
+
+    assert (whole.status, whole.err, whole.body["id"]) == (413, "PAYLOAD_TOO_LARGE", "api.course.modules")
+    assert "ask for fewer at a time (page and limit)" in whole.errmsg
+    assert (paged.status, paged.result["count"], len(paged.result["modules"])) == (200, 60, 10)
+    assert (plain.status, plain.err) == (413, "PAYLOAD_TOO_LARGE")
+    assert "send Accept-Encoding: gzip" in plain.errmsg
+    assert (status, headers["Content-Encoding"]) == (200, "gzip")
+    assert len(json.loads(gzip.decompress(raw))["result"]["modules"]) == 60
+    assert len(raw) < 100_000
+
+
+def test_a_tree_too_large_even_as_gzip_is_413_pointing_to_the_paged_lists(api, course, monkeypatch):
+    """As a course of tens of thousands of lessons would be: the answer's limit lowered to meet it."""
+    function, event = api.event("GET", f"/api/courses/{course['id']}/details", headers={"accept-encoding": "gzip"})
+    compressed = api.host.invoke(function, event)["body"]
+    monkeypatch.setattr("shared.api.MAX_ANSWER_BYTES", len(compressed) - 1)
+
+    for accepted in ("gzip", "identity"):
+        function, event = api.event(
+            "GET", f"/api/courses/{course['id']}/details", headers={"accept-encoding": accepted}
+        )
+        status, _, raw = apigw.response_parts(api.host.invoke(function, event))
+        refusal = json.loads(raw)
+        assert (status, refusal["params"]["err"], refusal["id"]) == (413, "PAYLOAD_TOO_LARGE", "api.course.details")
+        assert "by the page" in refusal["params"]["errmsg"]
 
 
 def test_a_document_over_the_item_limit_is_stored_in_parts_that_one_query_reads(api):

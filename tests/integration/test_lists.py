@@ -95,6 +95,17 @@ def test_a_course_list_is_one_query_whatever_the_page_and_filters(api: Api, cata
         assert counter.operations == ["Query"]
 
 
+@pytest.mark.parametrize("value", ["1_0", " 1", "1.0", "+2", "٣", "1" + "0" * 18, "1" + "0" * 5000])
+@pytest.mark.parametrize(
+    "path", ["/api/courses", "/api/enrollments", "/api/courses/00000000-0000-4000-8000-000000000000/modules"]
+)
+def test_page_and_limit_are_plain_digits(api: Api, path: str, value: str) -> None:
+    for name in ("page", "limit"):
+        response = api.call("GET", path, query={name: value})
+        assert (response.status, response.err) == (400, "INVALID_REQUEST"), (name, value)
+        assert f"query parameter '{name}' must be a whole number of at most 18 digits" in response.errmsg
+
+
 @pytest.mark.parametrize("backend", ["dynamodb-local"], indirect=True)
 def test_the_first_page_costs_the_same_whatever_the_tenant_holds(api: Api) -> None:
     """As DynamoDB Local reports capacity: page 1 of 10 among 15 courses, and among 215."""
