@@ -82,15 +82,21 @@ def run() -> dict[str, Any]:
         )
     with local_server() as (address, port):
         client = Client(address, port, issuer.mint("admin", tenant.name, "bench-admin"))
-        for row, course_id in zip([by_id, *rows], [courses[SHAPES[0]], *courses.values()], strict=True):
-            path = yardstick if row is by_id else f"/api/courses/{course_id}/details"
-            for gzip_ in (False, True):
+        paths = [yardstick, *(f"/api/courses/{course_id}/details" for course_id in courses.values())]
+        for gzip_ in (False, True):
+            for path in paths:
                 for _ in range(3):
                     client.get(path, gzip_=gzip_)
-                answers = [client.get(path, gzip_=gzip_) for _ in range(HTTP_SAMPLES)]
-                suffix = "gzip" if gzip_ else "plain"
-                row[f"http_{suffix}_median_ms"] = round(statistics.median(a.milliseconds for a in answers), 2)
-                row[f"{suffix}_bytes"] = len(answers[-1].body)
+            # Round by round, every tree beside the yardstick: a drift of the machine's speed
+            # during the run moves both sides of a ratio alike.
+            answers: list[list[Any]] = [[] for _ in paths]
+            for _ in range(HTTP_SAMPLES):
+                for index, path in enumerate(paths):
+                    answers[index].append(client.get(path, gzip_=gzip_))
+            suffix = "gzip" if gzip_ else "plain"
+            for row, found in zip([by_id, *rows], answers, strict=True):
+                row[f"http_{suffix}_median_ms"] = round(statistics.median(a.milliseconds for a in found), 2)
+                row[f"{suffix}_bytes"] = len(found[-1].body)
     keys = ("median_ms", "http_plain_median_ms", "http_gzip_median_ms")
     ratios = {
         row["case"]: {key.removesuffix("_ms"): round(row[key] / by_id[key], 2) for key in keys}
