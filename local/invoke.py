@@ -1,14 +1,22 @@
 """`make invoke FUNCTION=CoursesFunction EVENT=events/courses/list.json`: one function, one event.
 
-Like `sam local invoke -e`, without Docker: the function's real handler runs in this process
-against embedded AWS stand-ins (or DYNAMODB_ENDPOINT / S3_ENDPOINT), and its response is
-printed. The placeholder `<token>` in the event becomes a fresh token of the local issuer."""
+Like `sam local invoke -e`, without Docker: the function's real handler runs in this process and
+its response is printed. It works on the running `make run`'s data (its DynamoDB, S3 and event
+bus, found through .local/stack.json), so what it writes shows in the API and its events at
+/local/events; with none running, or with `--isolated` (ISOLATED=1), on embedded stand-ins of its
+own that go when it ends. The placeholder `<token>` in the event becomes a fresh token of the
+local issuer."""
 
 import argparse
+import contextlib
 import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from local import issuer, stack
+from local.running import running
 
 TOKEN_PLACEHOLDER = "<token>"  # noqa: S105 - the marker event files carry, not a secret
 
@@ -20,16 +28,36 @@ def main() -> None:
     parser.add_argument("--role", default="admin")
     parser.add_argument("--tenant", default="demo-tenant")
     parser.add_argument("--user", default="demo-user")
+    parser.add_argument("--isolated", action="store_true", help="on stand-ins of its own, even with make run up")
     args = parser.parse_args()
 
-    event_text = args.event.read_text().replace(TOKEN_PLACEHOLDER, issuer.mint(args.role, args.tenant, args.user))
+    event = json.loads(
+        args.event.read_text().replace(TOKEN_PLACEHOLDER, issuer.mint(args.role, args.tenant, args.user))
+    )
+    with stack_for(args.function, args.isolated), contextlib.redirect_stdout(sys.stderr):
+        # The function's log lines go to stderr (its logger is made here, on first import), its
+        # answer alone to stdout, as `sam local invoke` prints them.
+        response = stack.FunctionHost().invoke(args.function, event)
+    print(json.dumps(response, indent=2))
+
+
+@contextmanager
+def stack_for(function: str, isolated: bool) -> Iterator[None]:
+    """The functions' environment set for the running stack, or for stand-ins of our own
+    (`isolated`, or none running) with the resources created, while the block runs."""
+    found = None if isolated else running()
+    if found is not None:
+        print(f"# {function} on the data of the running stack at {found.url}", file=sys.stderr)
+        stack.apply_environment(stack.function_environment(found.jwks_url, found.dynamodb_endpoint, found.s3_endpoint))
+        yield
+        return
+    print(f"# {function} on stand-ins of its own (no `make run` is running, or ISOLATED=1)", file=sys.stderr)
     jwks = stack.serve_jwks(issuer.jwks())
     dynamodb_endpoint, s3_endpoint, stop_stand_ins = stack.start_aws_stand_ins()
     try:
         stack.apply_environment(stack.function_environment(stack.jwks_url(jwks), dynamodb_endpoint, s3_endpoint))
         stack.create_resources(dynamodb_endpoint, s3_endpoint)
-        response = stack.FunctionHost().invoke(args.function, json.loads(event_text))
-        print(json.dumps(response, indent=2))
+        yield
     finally:
         jwks.shutdown()
         stop_stand_ins()

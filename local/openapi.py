@@ -139,6 +139,24 @@ def _json(schema: dict[str, Any]) -> dict[str, Any]:
     return {"application/json": {"schema": schema}}
 
 
+LOCAL_SERVER = "http://127.0.0.1:3000"
+SERVERS: list[dict[str, Any]] = [
+    {"url": LOCAL_SERVER, "description": "`make run` (the document it serves names its own port)"},
+    {
+        "url": "{apiUrl}",
+        "description": "A deployed stack: its ApiUrl output",
+        "variables": {"apiUrl": {"default": "https://your-api-id.execute-api.your-region.amazonaws.com"}},
+    },
+]
+
+
+def served_from(document: str, url: str) -> str:
+    """The document as a local server at `url` serves it: with itself as the first server."""
+    parsed = json.loads(document)
+    parsed["servers"] = [{**SERVERS[0], "url": url}, *SERVERS[1:]]
+    return render(parsed)
+
+
 def build() -> dict[str, Any]:
     """The merged document of every function that serves HTTP routes in template.yaml."""
     functions = template.functions()
@@ -172,6 +190,7 @@ def build() -> dict[str, Any]:
                 "operation's security are the ones that may call it (none listed: any role)."
             ),
         },
+        "servers": SERVERS,
         "paths": paths,
         "components": {
             "schemas": schemas,

@@ -3,12 +3,14 @@ newcomer sees a real course tree at once. Safe to run twice: each run adds its o
 
 import argparse
 import json
+import sys
 import urllib.error
 import urllib.request
 import uuid
 from typing import Any
 
 from local.issuer import mint
+from local.running import NOT_RUNNING, running, stack_file
 
 YOUTUBE = "https://www.youtube.com/watch?v="
 CATALOGUE: list[dict[str, Any]] = [
@@ -136,17 +138,29 @@ def seed(client: Client) -> list[dict[str, Any]]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--url", default="http://127.0.0.1:3000")
+    parser.add_argument("--url", help="the API (default: the running `make run`'s)")
     parser.add_argument("--tenant", default="demo-tenant")
     parser.add_argument("--user", default="demo-admin")
     args = parser.parse_args()
+    url = args.url or _running_url()
     token = mint("admin", args.tenant, args.user)
-    for course in seed(Client(args.url, token)):
+    try:
+        courses = seed(Client(url, token))
+    except urllib.error.URLError as error:
+        sys.exit(f"The API at {url} cannot be reached ({error.reason}); is `make run` up?")
+    for course in courses:
         print(f"{course['courseId']}  {course['title']}")
     print(
-        f"Seeded tenant {args.tenant}. See a tree with: curl {args.url}/api/courses/<courseId>/details "
+        f"Seeded tenant {args.tenant}. See a tree with: curl {url}/api/courses/<courseId>/details "
         f'-H "Authorization: Bearer $(make -s token TENANT={args.tenant} | tail -n 1)"'
     )
+
+
+def _running_url() -> str:
+    stack = running()
+    if stack is None:
+        sys.exit(NOT_RUNNING.format(file=stack_file()))
+    return stack.url
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 AWS stand-ins (moto server) take free ephemeral ports unless DYNAMODB_ENDPOINT / S3_ENDPOINT
 point elsewhere (DynamoDB Local, or AWS itself). The API port opens only once all is ready."""
 
+import errno
 import json
 import os
 import signal
@@ -18,6 +19,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from local import apigw, issuer, openapi, stack, template
+from local.running import RunningStack
 
 JWKS_PATH = "/.well-known/jwks.json"
 EVENTS_PATH = "/local/events"  # the domain events published so far (not an API route)
@@ -77,7 +79,9 @@ class ApiGatewayHandler(BaseHTTPRequestHandler):
             self._send(HTTPStatus.OK, {"Content-Type": "application/json"}, json.dumps(self.server.jwks).encode())
             return
         if self.command == "GET" and url.path in (OPENAPI_PATH, DOCS_PATH):
-            document = openapi.DOCUMENT.read_text()
+            document = openapi.served_from(
+                openapi.DOCUMENT.read_text(), f"http://127.0.0.1:{self.server.server_address[1]}"
+            )
             if url.path == OPENAPI_PATH:
                 self._send(HTTPStatus.OK, {"Content-Type": "application/json"}, document.encode())
             else:
@@ -147,14 +151,29 @@ class LocalApi(ThreadingHTTPServer):
         }
         # Bound now (so port 0 gets its number) but listening only once the stack is ready.
         super().__init__(("127.0.0.1", port), ApiGatewayHandler, bind_and_activate=False)
-        self.server_bind()
+        try:
+            self.server_bind()
+        except OSError as error:
+            self.server_close()
+            if error.errno == errno.EADDRINUSE:
+                raise PortInUse(port) from None
+            raise
 
 
-def start(port: int, feed_stream: bool = True) -> tuple[LocalApi, Callable[[], None]]:
+class PortInUse(Exception):
+    def __init__(self, port: int) -> None:
+        super().__init__(
+            f"Port {port} is in use (another `make run`?): stop it, or choose another, e.g. PORT={port + 1} make run"
+        )
+
+
+def start(
+    port: int, feed_stream: bool = True, schedule_every: float | None = None
+) -> tuple[LocalApi, Callable[[], None]]:
     """Stand-ins up, resources created, environment set; S3 events bridged to the registration
     function, the table's stream fed to the projector (unless `feed_stream` is false: benchmarks
-    of a table seeded with hundreds of thousands of items), published events recorded; then the
-    API port opened."""
+    of a table seeded with hundreds of thousands of items), published events recorded, scheduled
+    functions run at their rate (or every `schedule_every` seconds); then the API port opened."""
     api = LocalApi(port, stack.FunctionHost())
     port = api.server_address[1]
     dynamodb_endpoint, s3_endpoint, stop_stand_ins = stack.start_aws_stand_ins()
@@ -168,6 +187,7 @@ def start(port: int, feed_stream: bool = True) -> tuple[LocalApi, Callable[[], N
     ]
     if feed_stream:
         workers.append(stack.StreamFeed(api.host, dynamodb_endpoint, stack.LOCAL_TABLE))
+    workers += stack.schedules(api.host, schedule_every)
     for worker in workers:
         worker.start()
     api.server_activate()
@@ -182,21 +202,32 @@ def start(port: int, feed_stream: bool = True) -> tuple[LocalApi, Callable[[], N
 
 def main() -> None:
     port = int(os.environ.get("PORT", "3000"))
-    api, stop_stand_ins = start(port)
+    schedule_every = float(os.environ["SCHEDULE_EVERY"]) if os.environ.get("SCHEDULE_EVERY") else None
+    in_memory = not os.environ.get("DYNAMODB_ENDPOINT")  # moto's, gone at the end
+    try:
+        api, stop_stand_ins = start(port, schedule_every=schedule_every)
+    except PortInUse as refused:
+        sys.exit(str(refused))
+    url = f"http://127.0.0.1:{api.server_address[1]}"
+    running = RunningStack(
+        url, url + JWKS_PATH, os.environ["DYNAMODB_ENDPOINT"], os.environ["S3_ENDPOINT"], os.getpid()
+    )
 
     def stop(signum: int, frame: FrameType | None) -> None:
         threading.Thread(target=api.shutdown, daemon=True).start()
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
+    running.record()
     print(
-        f"LMS API on http://127.0.0.1:{api.server_address[1]} (DynamoDB {os.environ['DYNAMODB_ENDPOINT']}, "
-        f"S3 {os.environ['S3_ENDPOINT']}); get a token with `make token`; Ctrl-C stops.",
+        f"LMS API on {url} (DynamoDB {running.dynamodb_endpoint}, S3 {running.s3_endpoint}); "
+        f"get a token with `make token`; Ctrl-C stops it{', and the data with it' if in_memory else ''}.",
         flush=True,
     )
     try:
         api.serve_forever()
     finally:
+        running.forget()
         api.server_close()
         stop_stand_ins()
 

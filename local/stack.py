@@ -5,6 +5,8 @@ import json
 import logging
 import os
 import threading
+import time
+import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -152,11 +154,23 @@ class Worker(threading.Thread):
         raise NotImplementedError
 
     def run(self) -> None:
+        failing = False
         while not self.stopping.wait(self.interval):
-            try:
-                self.step()
-            except Exception:
-                logging.getLogger(__name__).exception("%s failed; trying again", self.name)
+            failing = self.attempt(failing)
+
+    def attempt(self, failing: bool) -> bool:
+        """One step; whether it failed. A failure is logged when it starts, with its cause, and
+        its end once a step works again: not once per try."""
+        log = logging.getLogger(__name__)
+        try:
+            self.step()
+        except Exception:
+            if not failing:
+                log.exception("%s cannot go on; trying again every %.1f s", self.name, self.interval)
+            return True
+        if failing:
+            log.warning("%s works again", self.name)
+        return False
 
     def stop(self) -> None:
         self.stopping.set()
@@ -270,6 +284,44 @@ def _lambda_record(record: Any, stream_arn: str) -> dict[str, Any]:
     return {**record, "dynamodb": change, "eventSourceARN": stream_arn}
 
 
+class Schedule(Worker):
+    """Runs a scheduled function as its Schedule event does in AWS, with EventBridge's scheduled
+    event, every `every` seconds (the template's rate, or SCHEDULE_EVERY): the first run one
+    interval after the start. `make invoke` runs it at once."""
+
+    def __init__(self, host: "FunctionHost", function: str, every: float) -> None:
+        super().__init__(f"schedule-{function}")
+        self.host, self.function, self.interval = host, function, every
+
+    def step(self) -> None:
+        answer = self.host.invoke(self.function, scheduled_event(self.function, utc_now()))
+        logging.getLogger(__name__).info("%s ran on its schedule: %s", self.function, json.dumps(answer))
+
+
+def scheduled_event(function: str, at: str) -> dict[str, Any]:
+    """EventBridge's event for a scheduled rule, at `at`."""
+    return {
+        "version": "0",
+        "id": str(uuid.uuid4()),
+        "detail-type": "Scheduled Event",
+        "source": "aws.events",
+        "account": "000000000000",
+        "time": at,
+        "region": LOCAL_REGION,
+        "resources": [f"arn:aws:events:{LOCAL_REGION}:000000000000:rule/lms-{function}"],
+        "detail": {},
+    }
+
+
+def schedules(host: "FunctionHost", every: float | None) -> list[Schedule]:
+    """A Schedule for each function the template schedules, at its rate unless `every` is given."""
+    return [
+        Schedule(host, name, every or template.rate_seconds(spec.schedule))
+        for name, spec in host.functions.items()
+        if spec.schedule
+    ]
+
+
 MEDIA_EVENTS_QUEUE = "lms-media-events"
 REGISTRATION_FUNCTION = "MediaRegistrationFunction"
 
@@ -327,18 +379,21 @@ class MediaEventBridge(Worker):
 
 @dataclass(frozen=True)
 class LambdaContext:
-    """The parts of Lambda's context object that Powertools reads."""
+    """The parts of Lambda's context object that Powertools reads, with the function's own memory
+    size and a clock running down from its timeout, as template.yaml sets them."""
 
     function_name: str
     aws_request_id: str
-    memory_limit_in_mb: int = 512
+    memory_limit_in_mb: int
+    timeout_seconds: int
     invoked_function_arn: str = ""
     function_version: str = "$LATEST"
     log_group_name: str = ""
     log_stream_name: str = ""
+    started: float = field(default_factory=time.monotonic)
 
     def get_remaining_time_in_millis(self) -> int:
-        return 10_000
+        return max(0, int((self.started + self.timeout_seconds - time.monotonic()) * 1000))
 
 
 @dataclass
@@ -354,12 +409,11 @@ class FunctionHost:
     _serving: threading.Lock = field(default_factory=threading.Lock)
 
     def invoke(self, logical_id: str, event: dict[str, Any]) -> dict[str, Any]:
-        context = LambdaContext(
-            function_name=logical_id, aws_request_id=event.get("requestContext", {}).get("requestId", "")
-        )
+        spec = self.functions[logical_id]
+        request_id = event.get("requestContext", {}).get("requestId") or str(uuid.uuid4())
         with self._serving:
+            context = LambdaContext(logical_id, request_id, spec.memory_size, spec.timeout)
             if logical_id not in self._handlers:
-                spec = self.functions[logical_id]
                 self._handlers[logical_id] = getattr(importlib.import_module(spec.module), spec.attribute)
             return self._handlers[logical_id](event, context)
 

@@ -47,6 +47,9 @@ class Function:
     logical_id: str
     code_uri: str  # functions/courses/
     handler: str  # app.lambda_handler
+    memory_size: int  # MB, the function's own or the template's global
+    timeout: int  # seconds, likewise
+    schedule: str | None = None  # its Schedule event's expression, e.g. rate(1 hour)
 
     @property
     def module(self) -> str:
@@ -76,10 +79,32 @@ def _path_pattern(path: str) -> re.Pattern[str]:
 
 
 def functions() -> dict[str, Function]:
-    return {
-        name: Function(name, spec["Properties"]["CodeUri"], spec["Properties"]["Handler"])
-        for name, spec in resources("AWS::Serverless::Function").items()
-    }
+    defaults = load()["Globals"]["Function"]
+
+    def function(name: str, properties: dict[str, Any]) -> Function:
+        events = (properties.get("Events") or {}).values()
+        schedule = next((event["Properties"]["Schedule"] for event in events if event["Type"] == "Schedule"), None)
+        return Function(
+            name,
+            properties["CodeUri"],
+            properties["Handler"],
+            int(properties.get("MemorySize", defaults["MemorySize"])),
+            int(properties.get("Timeout", defaults["Timeout"])),
+            schedule,
+        )
+
+    return {name: function(name, spec["Properties"]) for name, spec in resources("AWS::Serverless::Function").items()}
+
+
+RATE_UNITS = {"minute": 60, "minutes": 60, "hour": 3600, "hours": 3600, "day": 86400, "days": 86400}
+
+
+def rate_seconds(expression: str) -> float:
+    """Seconds between runs of a `rate(N unit)` schedule (the only kind the template uses)."""
+    found = re.fullmatch(r"rate\((\d+) (\w+)\)", expression)
+    if found is None or found[2] not in RATE_UNITS:
+        raise ValueError(f"{expression!r} is not a rate(N minutes|hours|days) schedule")
+    return int(found[1]) * RATE_UNITS[found[2]]
 
 
 def routes() -> list[Route]:

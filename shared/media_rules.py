@@ -1,4 +1,4 @@
-"""What media the service accepts (BEHAVIOUR.md: Media): formats, content types by their first
+"""What media the service accepts (RULES.md: Media): formats, content types by their first
 bytes, size limits, object keys and clean file names. No AWS here."""
 
 import re

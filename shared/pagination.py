@@ -1,4 +1,4 @@
-"""`page`/`limit` paging over a list already read in order (BEHAVIOUR.md: Lists)."""
+"""`page`/`limit` paging over a list already read in order (RULES.md: Lists)."""
 
 from collections.abc import Sequence
 

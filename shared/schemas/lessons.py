@@ -71,7 +71,7 @@ def check_media_format(lesson_format: str | None, media: dict[str, Any] | None) 
 
 
 class LessonSettings(RequestModel):
-    """What a lesson sets for itself and a link may set again for one course (BEHAVIOUR.md)."""
+    """What a lesson sets for itself and a link may set again for one course (RULES.md: Lessons)."""
 
     status: LessonStatus | None = None
     start_datetime: Timestamp | None = None

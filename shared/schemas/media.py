@@ -70,6 +70,7 @@ class MediaOut(ResponseModel):
     updated_at: str | None
     upload: UploadOut | None = None
     download_url: str | None = None
+    reason: str | None = Field(default=None, description="Why the upload was refused, when `status` is `rejected`.")
 
 
 class AttachmentOut(ResponseModel):

@@ -1,4 +1,4 @@
-"""A learner's access (BEHAVIOUR.md: Courses, Media, Enrollments, Course tracking): what is shown
+"""A learner's access (RULES.md: Courses, Media, Enrollments, Course tracking): what is shown
 to them, and what they may make progress in. Staff see everything and act for learners without
 access; these rules are the learners'.
 

@@ -1,4 +1,4 @@
-"""Course tracking (BEHAVIOUR.md: Course tracking): one track per user and course, advanced by
+"""Course tracking (RULES.md: Course tracking): one track per user and course, advanced by
 passed lessons, completed by the learner only when every counted lesson is done (staff may always
 complete or correct it). Every learner's write needs access to the course (services/access.py):
 an active enrollment, or a free course; staff act for learners without it."""

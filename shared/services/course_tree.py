@@ -33,7 +33,7 @@ from shared.services.visibility import PUBLISHED, course_not_found
 
 
 def in_order[M: ModuleFields](modules: list[M]) -> list[M]:
-    """Modules sort by `ordering`, then creation time (BEHAVIOUR.md)."""
+    """Modules sort by `ordering`, then creation time (RULES.md: Modules)."""
     return sorted(modules, key=lambda module: (int(module.ordering), module.created_at, module.module_id))
 
 

@@ -1,4 +1,4 @@
-"""Course rules (BEHAVIOUR.md: Courses): aliases, visibility, partial updates and deletes."""
+"""Course rules (RULES.md: Courses): aliases, visibility, partial updates and deletes."""
 
 import re
 import unicodedata

@@ -1,4 +1,4 @@
-"""Enrollment rules (BEHAVIOUR.md: Enrollments): one per user and course, staff enroll anyone,
+"""Enrollment rules (RULES.md: Enrollments): one per user and course, staff enroll anyone,
 a learner only themselves in a published self-enrollment course, and only sees their own."""
 
 import uuid

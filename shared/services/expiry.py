@@ -1,4 +1,4 @@
-"""Enrollment expiry (BEHAVIOUR.md: Enrollments), run on a schedule: `enrollment.expiring` a few
+"""Enrollment expiry (RULES.md: Enrollments), run on a schedule: `enrollment.expiring` a few
 days before an enrollment's end, then status `expired` once it has passed, with
 `enrollment.expired`. Each message is published once: its flag (`beforeExpiryMail`,
 `afterExpiryMail`) records that it went out, and a flag already set means it is not sent again;

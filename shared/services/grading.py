@@ -1,4 +1,4 @@
-"""Grading, progress and attempt numbering (BEHAVIOUR.md: Course tracking, Lesson tracking).
+"""Grading, progress and attempt numbering (RULES.md: Course tracking, Lesson tracking).
 
 Pure rules over what was read; nothing here touches storage."""
 

@@ -1,4 +1,4 @@
-"""Lesson tracking (BEHAVIOUR.md: Lesson tracking): numbered attempts with no gaps, graded by the
+"""Lesson tracking (RULES.md: Lesson tracking): numbered attempts with no gaps, graded by the
 lesson's rules (its course link's where it has one), and the course roll-up in the same write."""
 
 import uuid

@@ -1,4 +1,4 @@
-"""Lesson rules (BEHAVIOUR.md: Lessons): reusable lessons, links with their own settings, and
+"""Lesson rules (RULES.md: Lessons): reusable lessons, links with their own settings, and
 the lesson entries lists and trees show."""
 
 import uuid

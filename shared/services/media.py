@@ -1,4 +1,4 @@
-"""Media rules (BEHAVIOUR.md: Media): uploads checked by their bytes before anything is kept,
+"""Media rules (RULES.md: Media): uploads checked by their bytes before anything is kept,
 presigned uploads for large files, external sources, downloads and lesson attachments."""
 
 import hashlib
@@ -70,7 +70,8 @@ def create_media(caller: Principal, data: MediaCreate) -> MediaOut:
         repository.create(media)
         return MediaOut.model_validate(media)
     if data.file is not None:
-        return MediaOut.model_validate(_stored(repository, caller, media_id, data.file, fields))
+        stored = _stored(repository, caller, media_id, data.file, fields)
+        return _with_download_url(MediaOut.model_validate(stored), stored)
     media = _pending(repository, caller, media_id, fields)
     repository.create(media)
     upload = storage.presigned_upload(media.path or "", media.content_type or "", int(media.size or 0))

@@ -1,4 +1,4 @@
-"""Module rules (BEHAVIOUR.md: Modules): two levels, ordering, visibility, cascading deletes."""
+"""Module rules (RULES.md: Modules): two levels, ordering, visibility, cascading deletes."""
 
 import uuid
 from typing import Any

@@ -33,11 +33,14 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture(scope="module")
-def server() -> Iterator[Server]:
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     environment = {name: value for name, value in os.environ.items() if name not in ISOLATED_VARIABLES}
+    # Its record of itself goes to a file of its own, not the developer's `make run`'s.
+    stack_file = tmp_path_factory.mktemp("stack") / "stack.json"
     process = subprocess.Popen(
         [sys.executable, "-m", "local.server"],
-        cwd=ROOT, env={**environment, "PORT": "0"}, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+        cwd=ROOT, env={**environment, "PORT": "0", "LMS_STACK_FILE": str(stack_file)},
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
     )  # fmt: skip
     lines: queue.Queue[str] = queue.Queue()
 
@@ -48,7 +51,7 @@ def server() -> Iterator[Server]:
     threading.Thread(target=read_output, daemon=True).start()
     banner = lines.get(timeout=START_TIMEOUT_SECONDS)
     url = banner.split(" on ", 1)[1].split()[0]
-    yield Server(url, process)
+    yield Server(url, process, stack_file)
     if process.poll() is None:
         process.kill()
         process.wait()

@@ -1,6 +1,7 @@
 """`make run`'s server over real HTTP: the same process a developer starts, with a token from
 `make token`'s command, driven by a plain HTTP client."""
 
+import os
 import signal
 import subprocess
 import sys
@@ -68,6 +69,26 @@ def test_the_token_make_token_prints_is_accepted(server: Server) -> None:
     assert (status, listed["result"]["count"]) == (200, 0)
 
 
+def test_the_server_records_where_it_is_and_a_second_on_its_port_says_how_to_choose_another(
+    server: Server,
+) -> None:
+    found = subprocess.run(
+        [sys.executable, "-m", "local.running", "url"], cwd=ROOT, env={**os.environ, "LMS_STACK_FILE": str(server.stack_file)},
+        capture_output=True, text=True, check=True, timeout=60,
+    )  # fmt: skip
+    port = server.url.rsplit(":", 1)[1]
+    second = subprocess.run(
+        [sys.executable, "-m", "local.server"], cwd=ROOT, env={**os.environ, "PORT": port},
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+
+    assert found.stdout.strip() == server.url
+    assert second.returncode == 1
+    assert second.stderr.splitlines() == [
+        f"Port {port} is in use (another `make run`?): stop it, or choose another, e.g. PORT={int(port) + 1} make run"
+    ]
+
+
 def test_a_request_without_a_valid_token_gets_the_contracts_401(server: Server) -> None:
     status, body, _ = server.request("GET", "/api/courses")
 
@@ -93,6 +114,8 @@ def test_the_api_document_and_swagger_ui_are_served(server: Server) -> None:
     assert (status, headers["Content-Type"]) == (200, "application/json")
     assert document["info"]["title"] == "LMS service"
     assert len([op for methods in document["paths"].values() for op in methods.values()]) == 38
+    # Its servers: this one, on the port it took (for Postman or "Try it out"), and a deployed stack.
+    assert [entry["url"] for entry in document["servers"]] == [server.url, "{apiUrl}"]
 
     with urllib.request.urlopen(server.url + "/docs", timeout=10) as response:  # noqa: S310 - loopback
         page = response.read().decode()
@@ -208,6 +231,9 @@ def test_a_learners_whole_journey_ends_in_one_course_completed_event(server: Ser
         assert status == expected, body
         return body["result"]
 
+    # First a transaction cancelled (an alias taken twice): the stream feed must carry on past it.
+    result("POST", "/api/courses", admin, {"title": "Taken", "alias": "journey-taken"}, 201)
+    result("POST", "/api/courses", admin, {"title": "Taken again", "alias": "journey-taken"}, 409)
     course_id = result("POST", "/api/courses", admin, {"title": "Journey", "status": "published"}, 201)["courseId"]
     lessons = [
         result("POST", "/api/lessons", admin, {"title": f"L{n}", "format": "test", "totalMarks": 100,

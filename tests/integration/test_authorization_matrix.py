@@ -1,4 +1,4 @@
-"""Every route × every kind of caller, with the status BEHAVIOUR.md's authorization summary gives.
+"""Every route × every kind of caller, with the status docs/RULES.md's table (Who may do what) gives.
 
 Each route is the request of its file in events/, sent over the world those files name
 (tests/support/world.py), by: an admin and an instructor of the tenant, the learner whose data it

@@ -2,6 +2,7 @@
 
 import json
 
+from local import stack
 from local.template import ROOT
 from tests.support.api import Api
 from tests.support.stream import Stream
@@ -70,3 +71,19 @@ def test_an_extended_end_is_announced_again(api: Api, stream: Stream) -> None:
         COURSE_END,
         "2031-06-30T00:00:00Z",
     ]
+
+
+def test_the_local_stack_runs_the_job_on_its_schedule_with_a_scheduled_event_of_now(
+    api: Api, stream: Stream, monkeypatch
+) -> None:
+    schedules = stack.schedules(api.host, every=None)
+    assert [(schedule.function, schedule.interval) for schedule in schedules] == [("EnrollmentExpiryFunction", 3600)]
+    assert [schedule.interval for schedule in stack.schedules(api.host, every=2.5)] == [2.5]
+    course_id = api.create_course(status="published", endDatetime=COURSE_END)["courseId"]
+    api.call("POST", "/api/enrollments", json_body={"courseId": course_id, "userId": "ending"})
+    monkeypatch.setattr(stack, "utc_now", lambda: "2031-01-01T00:00:00Z")  # the schedule's clock, past the end
+
+    schedules[0].step()
+
+    assert enrollment_of(api, "ending")["status"] == "expired"
+    assert [event["detail"]["userId"] for event in stream.published("enrollment.expired")] == ["ending"]

@@ -157,6 +157,8 @@ def test_an_external_source_is_stored_as_external(api):
 @pytest.mark.parametrize("backend", ["dynamodb-local"], indirect=True)
 def test_get_gives_a_download_url_that_serves_the_bytes(api):
     media = upload(api, samples.GIF, "image/gif", name="anim.gif").result
+    with urllib.request.urlopen(media["downloadUrl"], timeout=30) as download:  # noqa: S310 - the upload's own answer
+        assert download.read() == samples.GIF
 
     response = api.call("GET", f"/api/media/{media['mediaId']}")
 

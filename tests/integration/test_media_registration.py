@@ -91,6 +91,7 @@ def test_an_upload_that_breaks_the_rules_is_removed_and_its_record_rejected(api,
     assert not object_exists(media["path"])
     stored = api.call("GET", f"/api/media/{media['mediaId']}").result
     assert (stored["status"], stored["downloadUrl"]) == ("rejected", None)
+    assert reason in stored["reason"]
 
 
 @pytest.mark.parametrize(

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from local import template
 from shared.observability import logger
 from tests.support.api import Api
 
@@ -38,6 +39,18 @@ def test_a_request_is_logged_with_its_request_id_and_tenant(api: Api, log_lines:
     assert (line["tenant_id"], line["user_id"], line["service"]) == (api.tenant, api.user, "lms")
     assert line["correlation_id"]  # API Gateway's request id
     assert line["function_request_id"]
+
+
+def test_a_function_runs_with_its_memory_size_and_timeout_from_the_template(api: Api, log_lines: io.StringIO) -> None:
+    defaults = template.load()["Globals"]["Function"]
+    courses, expiry = api.host.functions["CoursesFunction"], api.host.functions["EnrollmentExpiryFunction"]
+    assert (courses.memory_size, courses.timeout) == (defaults["MemorySize"], defaults["Timeout"])
+    assert expiry.timeout == template.load()["Resources"]["EnrollmentExpiryFunction"]["Properties"]["Timeout"]
+
+    api.call("GET", "/api/courses")
+
+    answered = [json.loads(line) for line in log_lines.getvalue().splitlines() if "Request answered" in line]
+    assert [line["function_memory_size"] for line in answered] == [defaults["MemorySize"]]
 
 
 def test_business_events_are_metrics(api: Api, capsys: pytest.CaptureFixture[str]) -> None:

@@ -1,5 +1,5 @@
-"""Each Courses endpoint holds to its DynamoDB budget (DESIGN.md): a read is one request, a write
-at most one read round plus one write. Counted per API call on both engines."""
+"""Each Courses endpoint holds to its DynamoDB budget (docs/DATA-MODEL.md: Reads, Writes): a read
+is one request, a write at most one read round plus one write. Counted per API call on both engines."""
 
 import uuid
 

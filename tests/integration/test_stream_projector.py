@@ -174,6 +174,24 @@ def test_the_feed_carries_on_after_a_transaction_is_cancelled(api: Api, stream: 
     assert [event["detail"]["courseId"] for event in stream.published("course.completed")] == [course_id]
 
 
+def test_a_feed_that_cannot_read_says_so_once_and_again_when_it_can(
+    host, backend, stream: Stream, caplog: pytest.LogCaptureFixture
+) -> None:
+    feed = StreamFeed(host, backend, "no-such-table")
+    failing = feed.attempt(failing=False)
+    failing = feed.attempt(failing)
+    feed.table = stream.feed.table
+    recovered = feed.attempt(failing)
+
+    assert (failing, recovered) == (True, False)
+    said = [(record.levelname, record.getMessage()) for record in caplog.records if record.name == "local.stack"]
+    assert said == [
+        ("ERROR", "stream-feed cannot go on; trying again every 0.2 s"),
+        ("WARNING", "stream-feed works again"),
+    ]
+    assert "ResourceNotFoundException" in caplog.text
+
+
 def test_a_tree_change_of_a_course_deleted_since_builds_nothing_and_the_feed_carries_on(
     api: Api, stream: Stream
 ) -> None:

@@ -6,6 +6,7 @@ import subprocess
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from local import issuer
@@ -15,6 +16,7 @@ from local import issuer
 class Server:
     url: str
     process: subprocess.Popen[str]
+    stack_file: Path  # where it recorded itself (LMS_STACK_FILE)
 
     def token(self, role: str = "admin", tenant: str = "e2e-tenant", user: str = "e2e-user") -> str:
         """Signed here with the local issuer's key, as `make token` signs it (one process per token

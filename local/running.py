@@ -1,0 +1,77 @@
+"""Where the running `make run` is: its record in .local/stack.json, written once it serves and
+removed when it stops, so `make seed`, `make invoke`, `make url` and the README's examples find
+it on whatever port it took. LMS_STACK_FILE names another file (the tests' servers, each their own).
+
+`python -m local.running url` prints the API's URL, or says how to start it."""
+
+import contextlib
+import json
+import os
+import sys
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from local.template import ROOT
+
+DEFAULT_STACK_FILE = ROOT / ".local" / "stack.json"
+
+
+def stack_file() -> Path:
+    return Path(os.environ.get("LMS_STACK_FILE") or DEFAULT_STACK_FILE)
+
+
+@dataclass(frozen=True)
+class RunningStack:
+    """What another command needs to work with the running stack."""
+
+    url: str  # the API, e.g. http://127.0.0.1:3000
+    jwks_url: str
+    dynamodb_endpoint: str
+    s3_endpoint: str  # moto's, which serves EventBridge and SQS beside S3
+    pid: int
+
+    def record(self) -> None:
+        path = stack_file()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        aside = path.with_suffix(f".{self.pid}.tmp")
+        aside.write_text(json.dumps(asdict(self), indent=2) + "\n")
+        aside.replace(path)  # a reader never sees half a record
+
+    def forget(self) -> None:
+        """Remove the record, if it is still this stack's (another may have started since)."""
+        if running() == self:
+            with contextlib.suppress(FileNotFoundError):
+                stack_file().unlink()
+
+
+def running(path: Path | None = None) -> RunningStack | None:
+    """The stack the record (in `path`, or the usual file) names, if its process is alive (a
+    killed one leaves its record)."""
+    try:
+        found = RunningStack(**json.loads((path or stack_file()).read_text()))
+    except (FileNotFoundError, ValueError, TypeError):
+        return None
+    try:
+        os.kill(found.pid, 0)
+    except ProcessLookupError:
+        return None
+    except PermissionError:  # alive, but another user's
+        pass
+    return found
+
+
+NOT_RUNNING = "No `make run` is running (nothing live in {file}); start one with `make run`, in another terminal."
+
+
+def main() -> None:
+    stack = running()
+    if stack is None:
+        sys.exit(NOT_RUNNING.format(file=stack_file()))
+    if sys.argv[1:] == ["url"]:
+        print(stack.url)
+    else:
+        print(json.dumps(asdict(stack), indent=2))
+
+
+if __name__ == "__main__":
+    main()
