@@ -61,12 +61,14 @@ invoke: $(VENV)/.local-installed
 	$(PY) -m local.invoke $(FUNCTION) $(EVENT) $(if $(ISOLATED),--isolated)
 
 # The deployable build (layers and functions for python3.13 / arm64, in .aws-sam/) and a deploy
-# with the AWS credentials of the environment; SAM CLI comes with the dev tools.
+# with the AWS credentials of the environment; SAM CLI comes with the dev tools. The layers'
+# Makefiles call python3.13, which the virtualenv has wherever the machine keeps its own.
+SAM := PATH="$(abspath $(VENV))/bin:$$PATH" SAM_CLI_TELEMETRY=0 $(VENV)/bin/sam
 build: $(VENV)/.dev-installed
-	$(VENV)/bin/sam build
+	$(SAM) build
 
 deploy: build
-	$(VENV)/bin/sam deploy $(if $(GUIDED),--guided)
+	$(SAM) deploy $(if $(GUIDED),--guided)
 
 # A re-runnable backfill (shared/backfills.py) against the table TABLE_NAME names, with the AWS
 # credentials and region of the environment: make backfill NAME=listings TABLE_NAME=...

@@ -5,6 +5,8 @@ sent after the caller's token and role have been checked again: refusals come 40
 """
 
 import base64
+import binascii
+import contextlib
 import hashlib
 import json
 import re
@@ -175,10 +177,11 @@ def create_app() -> APIGatewayHttpResolver:
         from shared import idempotency  # Powertools idempotency brings boto3: only keyed requests pay for it
 
         principal: Principal = app.context[_PRINCIPAL]
-        request = f"{event.path}\n{headers.get('content-type', '')}\n{event.body or ''}".encode()
         return idempotency.answer_once(
             idempotency.CallerKey(principal.tenant_id, principal.user_id, key),
-            hashlib.sha256(request).hexdigest(),
+            request_fingerprint(
+                event.path, headers.get("content-type", ""), event.body or "", bool(event.is_base64_encoded)
+            ),
             lambda: next_middleware(app),
             app.lambda_context,
         )
@@ -191,7 +194,7 @@ def create_app() -> APIGatewayHttpResolver:
         # Written here rather than by Powertools, to be measured against what one answer carries.
         response.body = serialize(envelope(api_id, response.status_code, result=response.body))
         if not fits_one_answer(response.body):
-            return too_large(api_id, len(response.body), "ask for fewer at a time (page and limit)")
+            return too_large(api_id, response.body, "ask for fewer at a time (page and limit)")
         return response
 
     app.use([authorization_middleware, learner_fields_middleware, idempotency_middleware, envelope_middleware])
@@ -257,7 +260,7 @@ class StoredResult(Response[Any]):
         if gzip:
             compressed = base64.b64encode(gzip_around(opening, self.document, closing)).decode()
             if not fits_one_answer(compressed):
-                return too_large(api_id, self.document.length, self.instead)
+                return too_large(api_id, compressed, self.instead)
             self.headers["Content-Encoding"] = "gzip"
             self.body, self.base64_encoded = compressed, True  # Powertools sends a str body as it is
             return self
@@ -265,9 +268,7 @@ class StoredResult(Response[Any]):
         if not fits_one_answer(plain):
             compressed = base64.b64encode(gzip_around(opening, self.document, closing)).decode()
             ask_for_gzip = "send Accept-Encoding: gzip (curl --compressed), which carries it"
-            return too_large(
-                api_id, self.document.length, ask_for_gzip if fits_one_answer(compressed) else self.instead
-            )
+            return too_large(api_id, plain, ask_for_gzip if fits_one_answer(compressed) else self.instead)
         self.body = plain
         return self
 
@@ -293,8 +294,10 @@ def fits_one_answer(body: str) -> bool:
     return len(body) * MOST_BYTES_PER_CHARACTER <= MAX_ANSWER_BYTES or len(json.dumps(body)) <= MAX_ANSWER_BYTES
 
 
-def too_large(api_id: str, size: int, instead: str) -> Response[Any]:
-    """413 for an answer of `size` bytes that one answer cannot carry, saying what to ask for `instead`."""
+def too_large(api_id: str, body: str, instead: str) -> Response[Any]:
+    """413 for a body that one answer cannot carry (sized as Lambda would send it), saying what to
+    ask for `instead`."""
+    size = len(json.dumps(body))
     error = PayloadTooLarge(f"The answer is {size / 1_000_000:.1f} MB, more than one answer carries (6 MB); {instead}.")
     return Response(413, content_types.APPLICATION_JSON, serialize(envelope(api_id, 413, error=error)))
 
@@ -315,6 +318,24 @@ def _takes_gzip(headers: dict[str, str]) -> bool:
         if coding:
             qualities[coding.strip().lower()] = quality
     return qualities.get("gzip", qualities.get("x-gzip", qualities.get("*", 0.0))) > 0
+
+
+MULTIPART_BOUNDARY = re.compile(r";\s*boundary=\"?([^\";]+)\"?", re.IGNORECASE)
+
+
+def request_fingerprint(path: str, content_type: str, body: str, base64_encoded: bool) -> str:
+    """What makes two POSTs the same request for an Idempotency-Key: path, content type and body.
+    A form's boundary is left out of both: a client picks a new one each time it sends a form, so
+    a retry of the same form would otherwise look like another request."""
+    raw = body.encode(errors="surrogatepass")
+    if base64_encoded:
+        with contextlib.suppress(binascii.Error):  # not base64 after all: hashed as it came
+            raw = base64.b64decode(body)
+    found = MULTIPART_BOUNDARY.search(content_type)
+    if found:
+        content_type = content_type[: found.start()] + content_type[found.end() :]
+        raw = raw.replace(found[1].encode(), b"")
+    return hashlib.sha256(b"\n".join([path.encode(), content_type.encode(), raw])).hexdigest()
 
 
 def refuse_staff_fields(names: set[str]) -> None:

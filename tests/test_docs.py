@@ -12,6 +12,10 @@ from local.template import ROOT
 LINK = re.compile(r"\[[^\]]*\]\(([^)\s]+)\)")
 CITED_DOCUMENT = re.compile(r"(?<![\w/.-])((?:[\w.-]+/)*[\w.-]+\.md)\b")
 HEADING = re.compile(r"^#+\s+(.*)$", re.MULTILINE)
+# A file of the repo named in a document, as `folder/file.py`.
+# Made by the commands, never committed (git-ignored).
+MADE_AT_RUN_TIME = (".local/", ".aws-sam/", ".venv/", ".tools/")
+NAMED_FILE = re.compile(r"`((?:[\w.-]+/)+[\w.-]+\.(?:py|yaml|json|md|toml|txt|png|pdf|sh))`")
 # Where a document named without its folder is looked for.
 DOC_FOLDERS = ("", "docs/")
 
@@ -63,3 +67,9 @@ def test_every_document_a_file_cites_is_in_the_repo() -> None:
             if not any(place.resolve().is_relative_to(ROOT) and place.exists() for place in places):
                 missing.add(f"{path.relative_to(ROOT)}: {cited}")
     assert sorted(missing) == []
+
+
+@pytest.mark.parametrize("document", markdown_files(), ids=lambda path: str(path.relative_to(ROOT)))
+def test_every_file_a_document_names_is_in_the_repo(document: Path) -> None:
+    named = {name for name in NAMED_FILE.findall(document.read_text()) if not name.startswith(MADE_AT_RUN_TIME)}
+    assert sorted(name for name in named if not (ROOT / name).exists() and not (document.parent / name).exists()) == []

@@ -216,15 +216,15 @@ Identifier = Annotated[
 MAX_PAGE_DIGITS = 18  # below 2**63, which clients in other languages may hold the number in
 
 
-def _whole_number(value: Any) -> Any:
+def whole_number(value: Any) -> Any:
     """A query's number as plain digits only: Python's int() would also take "1_0" and " 1"."""
     if isinstance(value, str) and not (value.isascii() and value.isdigit() and len(value) <= MAX_PAGE_DIGITS):
         raise ValueError(f"must be a whole number of at most {MAX_PAGE_DIGITS} digits, like 2")
     return value
 
 
-PageNumber = Annotated[int, Field(ge=1), BeforeValidator(_whole_number)]
-PageSize = Annotated[int, Field(ge=1, le=100), BeforeValidator(_whole_number)]
+PageNumber = Annotated[int, Field(ge=1), BeforeValidator(whole_number)]
+PageSize = Annotated[int, Field(ge=1, le=100), BeforeValidator(whole_number)]
 # The lists of one course or module come whole unless a page is asked for (DECISIONS.md).
 WHOLE_UNLESS_PAGED = "Without page and limit, the whole list; with either, that page (the other takes its default)."
 

@@ -5,7 +5,7 @@
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import AfterValidator, Field, model_validator
+from pydantic import AfterValidator, BeforeValidator, Field, model_validator
 
 from shared.schemas.common import (
     Identifier,
@@ -15,6 +15,7 @@ from shared.schemas.common import (
     StaffOnly,
     Timestamp,
     reject_nulls,
+    whole_number,
 )
 
 CourseTrackStatus = Literal["incomplete", "in_progress", "completed"]
@@ -23,7 +24,7 @@ LessonTrackStatus = Literal["started", "in_progress", "incomplete", "submitted",
 OpenAttemptStatus = Literal["started", "in_progress", "incomplete", "submitted"]
 
 Count = Annotated[int, Field(ge=0, le=1_000_000)]
-AttemptNumber = Annotated[int, Field(ge=1, le=999_999)]
+AttemptNumber = Annotated[int, Field(ge=1, le=999_999), BeforeValidator(whole_number)]
 Amount = Annotated[int, Field(ge=0, le=1_000_000_000)]  # content units, seconds
 
 

@@ -106,10 +106,15 @@ def _stored(
         storage="s3",
         path=key,
         status="uploaded",
-        size=len(content),
         # S3's ETag of a single-part upload: the same checksum the presigned flow records
         checksum=hashlib.md5(content, usedforsecurity=False).hexdigest(),
-        **{"org_filename": clean_filename(file.filename or "file"), **fields, "content_type": content_type},
+        # What the file is wins over what the form says of it (a `size` sent beside it, say).
+        **{
+            "org_filename": clean_filename(file.filename or "file"),
+            **fields,
+            "content_type": content_type,
+            "size": len(content),
+        },
     )
     # The record first: the object's S3 event then finds it registered and leaves it alone.
     repository.create(media)

@@ -3,6 +3,7 @@ with another request is 409; without the header nothing changes."""
 
 import uuid
 
+from tests.support import samples
 from tests.support.api import Api
 
 
@@ -93,3 +94,18 @@ def test_a_retried_attempt_start_is_the_same_attempt(api: Api) -> None:
     assert again == first
     history = learner.call("GET", f"/api/users/{learner.user}/lessons/{lesson_id}/tracking").result
     assert history["totalAttempts"] == 1
+
+
+def test_a_form_sent_again_is_a_retry_whatever_boundary_the_client_picks(api: Api) -> None:
+    """Clients (curl, browsers) pick a new multipart boundary on each send: it is not the request."""
+    key = str(uuid.uuid4())
+
+    def send(image: bytes):
+        form: dict[str, str | tuple[str, bytes, str]] = {"format": "image", "file": ("cover.png", image, "image/png")}
+        return api.call("POST", "/api/media", form=form, headers={"Idempotency-Key": key})
+
+    first, retried, other = send(samples.PNG), send(samples.PNG), send(samples.PNG + b"!")
+
+    assert (first.status, retried.status, retried.headers.get("Idempotent-Replayed")) == (201, 201, "true")
+    assert retried.result["mediaId"] == first.result["mediaId"]
+    assert (other.status, other.err) == (409, "CONFLICT")

@@ -267,3 +267,11 @@ def test_learners_get_a_download_url_by_enrollment_or_a_free_lesson(api):
     with RequestCounter() as counter:  # its uses, each lesson's placements, then links and enrollments
         learner.call("GET", f"/api/media/{attached}")
     assert counter.operations == ["Query", "Query", "BatchGetItem"]
+
+
+def test_a_size_sent_beside_a_file_gives_way_to_the_files_own(api):
+    form = {"format": "image", "size": "5", "file": ("cover.png", samples.PNG, "image/png")}
+
+    created = api.call("POST", "/api/media", form=form)
+
+    assert (created.status, created.result["size"]) == (201, len(samples.PNG))

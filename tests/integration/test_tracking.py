@@ -1,5 +1,6 @@
 """Course and lesson tracking through the real handlers, on moto and DynamoDB Local."""
 
+import uuid
 from dataclasses import dataclass
 
 import pytest
@@ -424,3 +425,10 @@ def test_bad_starts_store_nothing(course):
     assert (malformed.status, malformed.err) == (400, "INVALID_REQUEST")
     history = course.learner.call("GET", f"/api/users/{course.learner.user}/lessons/{lesson}/tracking").result
     assert history["totalAttempts"] == 0
+
+
+def test_an_attempt_number_in_a_query_is_plain_digits(api: Api) -> None:
+    for value in ("1_0", " 1", "+1"):
+        response = api.call("GET", f"/api/lessons/{uuid.uuid4()}/tracking", query={"attempt": value})
+        assert (response.status, response.err) == (400, "INVALID_REQUEST")
+        assert "query parameter 'attempt' must be a whole number" in response.errmsg
