@@ -12,7 +12,6 @@ import contextlib
 import json
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 from local import issuer, stack
@@ -41,7 +40,7 @@ def main() -> None:
     print(json.dumps(response, indent=2))
 
 
-@contextmanager
+@contextlib.contextmanager
 def stack_for(function: str, isolated: bool) -> Iterator[None]:
     """The functions' environment set for the running stack, or for stand-ins of our own
     (`isolated`, or none running) with the resources created, while the block runs."""

@@ -60,13 +60,16 @@ def running(path: Path | None = None) -> RunningStack | None:
     return found
 
 
-NOT_RUNNING = "No `make run` is running (nothing live in {file}); start one with `make run`, in another terminal."
+def running_or_exit() -> RunningStack:
+    """The running stack, or the command ends saying how to start one."""
+    stack = running()
+    if stack is None:
+        sys.exit(f"No `make run` is running (nothing live in {stack_file()}); start one with `make run`.")
+    return stack
 
 
 def main() -> None:
-    stack = running()
-    if stack is None:
-        sys.exit(NOT_RUNNING.format(file=stack_file()))
+    stack = running_or_exit()
     if sys.argv[1:] == ["url"]:
         print(stack.url)
     else:

@@ -10,7 +10,7 @@ import uuid
 from typing import Any
 
 from local.issuer import mint
-from local.running import NOT_RUNNING, running, stack_file
+from local.running import running_or_exit
 
 YOUTUBE = "https://www.youtube.com/watch?v="
 CATALOGUE: list[dict[str, Any]] = [
@@ -142,7 +142,7 @@ def main() -> None:
     parser.add_argument("--tenant", default="demo-tenant")
     parser.add_argument("--user", default="demo-admin")
     args = parser.parse_args()
-    url = args.url or _running_url()
+    url = args.url or running_or_exit().url
     token = mint("admin", args.tenant, args.user)
     try:
         courses = seed(Client(url, token))
@@ -154,13 +154,6 @@ def main() -> None:
         f"Seeded tenant {args.tenant}. See a tree with: curl {url}/api/courses/<courseId>/details "
         f'-H "Authorization: Bearer $(make -s token TENANT={args.tenant} | tail -n 1)"'
     )
-
-
-def _running_url() -> str:
-    stack = running()
-    if stack is None:
-        sys.exit(NOT_RUNNING.format(file=stack_file()))
-    return stack.url
 
 
 if __name__ == "__main__":

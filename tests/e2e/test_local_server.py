@@ -5,7 +5,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from typing import Any
@@ -15,7 +14,7 @@ from urllib3.filepost import encode_multipart_formdata
 
 from local.template import ROOT
 from tests.support import samples
-from tests.support.local_server import Server
+from tests.support.local_server import Server, eventually
 
 # Under pytest-xdist (make test) this module runs on one worker, so on one server: its tests
 # share the module's server, and the last one stops it.
@@ -172,10 +171,12 @@ def test_media_uploads_register_and_download_byte_identical(server: Server) -> N
     with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
         assert response.status in (200, 204)
     media_id = created["result"]["mediaId"]
-    deadline = time.monotonic() + 2  # the S3 event reaches the registration function within 2 s
-    while (record := server.request("GET", f"/api/media/{media_id}", admin)[1]["result"])["status"] == "pending":
-        assert time.monotonic() < deadline, "the upload was not registered within 2 seconds"
-        time.sleep(0.05)
+    record = eventually(
+        lambda: server.request("GET", f"/api/media/{media_id}", admin)[1]["result"],
+        lambda found: found["status"] != "pending",
+        2,  # the S3 event reaches the registration function within 2 s
+        "the upload registered",
+    )
     assert (record["status"], record["size"]) == ("uploaded", len(document))
     with urllib.request.urlopen(record["downloadUrl"], timeout=30) as response:  # noqa: S310
         assert response.read() == document
@@ -283,15 +284,10 @@ def test_a_learners_whole_journey_ends_in_one_course_completed_event(server: Ser
     result("PUT", f"/api/lessons/{lessons[1]}/tracking/complete", marker, {"score": 90})
 
     def completions_of(user_id: str) -> list[dict[str, Any]]:
-        events = server.request("GET", "/local/events")[1]["events"]
-        return [e for e in events if e["detail-type"] == "course.completed" and e["detail"]["userId"] == user_id]
+        return [event for event in server.events("course.completed") if event["detail"]["userId"] == user_id]
 
-    # The stream feed, the projector, the bus and its queue are asynchronous, as on AWS: poll for
-    # the marker's event (it takes well under a second), never a fixed sleep.
-    deadline = time.monotonic() + 15
-    while not completions_of(marker_id):
-        assert time.monotonic() < deadline, "no course.completed reached the bus within 15 s"
-        time.sleep(0.05)
+    # The marker's event takes well under a second.
+    eventually(lambda: completions_of(marker_id), bool, 15, "the marker's course.completed")
     completed = completions_of(learner_id)
     assert len(completed) == 1
     assert completed[0]["detail"]["courseId"] == course_id

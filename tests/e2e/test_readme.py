@@ -22,7 +22,7 @@ import pytest
 from local.running import running
 from local.template import ROOT
 from tests.e2e.conftest import ISOLATED_VARIABLES, START_TIMEOUT_SECONDS
-from tests.support.local_server import Server
+from tests.support.local_server import Server, eventually
 
 README = ROOT / "README.md"
 BLOCK = re.compile(r"^```(\w*)[^\n]*\n(.*?)^```", re.DOTALL | re.MULTILINE)
@@ -88,14 +88,14 @@ def make_run(tmp_path: Path) -> Iterator[tuple[Server, dict[str, str]]]:
     environment.update(LMS_STACK_FILE=str(stack_file), PORT="0", **jq_on_path(tmp_path))
     process = subprocess.Popen(  # noqa: S603 - the README's own command
         [shutil.which("make") or "make", "-s", "run"], cwd=ROOT, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        start_new_session=True,
+        start_new_session=True, text=True,
     )  # fmt: skip
     deadline = time.monotonic() + START_TIMEOUT_SECONDS
     while (stack := running(stack_file)) is None:
         assert process.poll() is None, "make run stopped"
         assert time.monotonic() < deadline, f"make run did not come up within {START_TIMEOUT_SECONDS} s"
         time.sleep(0.1)
-    yield Server(stack.url, process, stack_file), environment  # type: ignore[arg-type]
+    yield Server(stack.url, process, stack_file), environment
     os.killpg(process.pid, signal.SIGINT)  # Ctrl-C, as the README says
     try:
         process.wait(timeout=20)
@@ -162,26 +162,17 @@ def test_the_readme_runs_as_written(make_run: tuple[Server, dict[str, str]], tmp
     # What the README says comes a moment later (S3's events and the stream are asynchronous).
     token = server.token(tenant="acme", user="alice")
     not_pending: Callable[[dict[str, Any]], bool] = lambda found: found["status"] != "pending"  # noqa: E731
-    uploaded = settled(lambda: media(server, token, run.variables["MEDIA"]), not_pending)
+    uploaded = eventually(lambda: media(server, token, run.variables["MEDIA"]), not_pending, SETTLE_SECONDS, "upload")
     assert uploaded["status"] == "uploaded"
     refused_id = json.loads(run.variables["REFUSED"])["result"]["mediaId"]
-    refused = settled(lambda: media(server, token, refused_id), not_pending)
+    refused = eventually(lambda: media(server, token, refused_id), not_pending, SETTLE_SECONDS, "refusal")
     assert refused["status"] == "rejected"
     assert "not application/pdf" in refused["reason"]
-    completed = settled(lambda: events_of(server, "course.completed"), bool)
+    completed = eventually(lambda: server.events("course.completed"), bool, SETTLE_SECONDS, "course.completed")
     assert [(event["detail"]["userId"], event["detail"]["courseId"]) for event in completed] == [
         ("bob", run.variables["COURSE"])
     ]
-    assert [event["detail"]["userId"] for event in events_of(server, "enrollment.expired")] == ["bob"]
-
-
-def settled(read: Callable[[], Any], done: Callable[[Any], bool]) -> Any:
-    """What `read` gives once `done` says it has settled: polled, never a fixed sleep."""
-    deadline = time.monotonic() + SETTLE_SECONDS
-    while not done(found := read()):
-        assert time.monotonic() < deadline, f"not settled within {SETTLE_SECONDS} s: {found}"
-        time.sleep(0.1)
-    return found
+    assert [event["detail"]["userId"] for event in server.events("enrollment.expired")] == ["bob"]
 
 
 def media(server: Server, token: str, media_id: str) -> dict[str, Any]:
@@ -189,8 +180,3 @@ def media(server: Server, token: str, media_id: str) -> dict[str, Any]:
     assert status == 200, body
     result: dict[str, Any] = body["result"]
     return result
-
-
-def events_of(server: Server, kind: str) -> list[dict[str, Any]]:
-    events = server.request("GET", "/local/events")[1]["events"]
-    return [event for event in events if event["detail-type"] == kind]

@@ -3,8 +3,10 @@
 
 import json
 import subprocess
+import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -45,3 +47,17 @@ class Server:
 
     def json(self, method: str, path: str, token: str, payload: Any) -> tuple[int, dict[str, Any], dict[str, str]]:
         return self.request(method, path, token, json.dumps(payload).encode(), "application/json")
+
+    def events(self, kind: str) -> list[dict[str, Any]]:
+        """The domain events of `kind` published so far (/local/events)."""
+        return [event for event in self.request("GET", "/local/events")[1]["events"] if event["detail-type"] == kind]
+
+
+def eventually[T](read: Callable[[], T], done: Callable[[T], bool], seconds: float, what: str) -> T:
+    """What `read` gives once `done` holds, polled for up to `seconds`, never a fixed sleep: the
+    stack's S3 events, stream and bus are asynchronous, as in AWS."""
+    deadline = time.monotonic() + seconds
+    while not done(found := read()):
+        assert time.monotonic() < deadline, f"{what} not within {seconds} s: {found}"
+        time.sleep(0.05)
+    return found
