@@ -73,10 +73,16 @@ class Client:
         self.base_url, self.token = base_url.rstrip("/"), token
 
     def post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        return self.send("POST", path, body)
+
+    def put(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        return self.send("PUT", path, body)
+
+    def send(self, method: str, path: str, body: dict[str, Any]) -> dict[str, Any]:
         request = urllib.request.Request(  # noqa: S310 - the local stack's own URL
             self.base_url + path,
             data=json.dumps(body).encode(),
-            method="POST",
+            method=method,
             headers={"Authorization": f"Bearer {self.token}", "Content-Type": "application/json"},
         )
         try:
@@ -84,7 +90,7 @@ class Client:
                 result: dict[str, Any] = json.loads(response.read())["result"]
                 return result
         except urllib.error.HTTPError as error:
-            raise SystemExit(f"POST {path} failed: {error.code} {error.read().decode()}") from None
+            raise SystemExit(f"{method} {path} failed: {error.code} {error.read().decode()}") from None
 
 
 def lesson_body(title: str, lesson_format: str, marks: tuple[int, int] | None) -> dict[str, Any]:
@@ -100,25 +106,29 @@ def lesson_body(title: str, lesson_format: str, marks: tuple[int, int] | None) -
     return body
 
 
-def place(client: Client, course_id: str, module_id: str | None, lessons: list[tuple[str, str, Any]]) -> None:
-    """Create each lesson and add it to the course (module_id None) or module."""
+def place(client: Client, course_id: str, module_id: str | None, lessons: list[tuple[str, str, Any]]) -> list[str]:
+    """Create each lesson and add it to the course (module_id None) or module; their ids."""
+    placed = []
     for title, lesson_format, marks in lessons:
         lesson = client.post("/api/lessons", lesson_body(title, lesson_format, marks))
         path = f"/api/courses/{course_id}/modules/{module_id or 'null'}/lessons"
         client.post(path, {"lessonId": lesson["lessonId"], "freeLesson": module_id is None})
+        placed.append(lesson["lessonId"])
+    return placed
 
 
 def seed(client: Client) -> list[dict[str, Any]]:
-    """Create the catalogue; returns the courses created."""
+    """Create the catalogue; returns the courses created, each with its lessons' ids in the order a
+    course player goes through them (`lessonIds`)."""
     created = []
     for entry in CATALOGUE:
         course = client.post("/api/courses", {"status": "published", **entry["course"]})
         course_id = course["courseId"]
-        place(client, course_id, None, entry["lessons"])
+        course["lessonIds"] = place(client, course_id, None, entry["lessons"])
         for ordering, module in enumerate(entry["modules"], start=1):
             fields = {"courseId": course_id, "title": module["title"], "description": module["description"]}
             parent_id = client.post("/api/modules", {**fields, "ordering": ordering})["moduleId"]
-            place(client, course_id, parent_id, module["lessons"])
+            course["lessonIds"] += place(client, course_id, parent_id, module["lessons"])
             for sub_ordering, sub in enumerate(module["submodules"], start=1):
                 fields = {
                     "courseId": course_id,
@@ -126,7 +136,7 @@ def seed(client: Client) -> list[dict[str, Any]]:
                     "title": sub["title"],
                     "description": sub["description"],
                 }
-                place(
+                course["lessonIds"] += place(
                     client,
                     course_id,
                     client.post("/api/modules", {**fields, "ordering": sub_ordering})["moduleId"],
@@ -136,16 +146,32 @@ def seed(client: Client) -> list[dict[str, Any]]:
     return created
 
 
+def learner_partway(staff: Client, learner: Client, learner_id: str, course: dict[str, Any]) -> None:
+    """The learner enrolled in the course, with its first two lessons passed and the third open
+    halfway: what `tracking/details` and `tracking/next` show a course player."""
+    course_id = course["courseId"]
+    staff.post("/api/enrollments", {"courseId": course_id, "userId": learner_id})
+    learner.post(f"/api/courses/{course_id}/tracking", {})
+    first, second, third = course["lessonIds"][:3]
+    for lesson_id in (first, second):
+        learner.post(f"/api/lessons/{lesson_id}/tracking", {"courseId": course_id, "totalContent": 10})
+        learner.put(f"/api/lessons/{lesson_id}/tracking/complete", {"score": 0})  # no marks to reach
+    learner.post(f"/api/lessons/{third}/tracking", {"courseId": course_id, "totalContent": 10, "currentPosition": 5})
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--url", help="the API (default: the running `make run`'s)")
     parser.add_argument("--tenant", default="demo-tenant")
     parser.add_argument("--user", default="demo-admin")
+    parser.add_argument("--learner", default="demo-learner", help="the learner left partway through the first course")
     args = parser.parse_args()
     url = args.url or running_or_exit().url
     token = mint("admin", args.tenant, args.user)
     try:
         courses = seed(Client(url, token))
+        learner = Client(url, mint("learner", args.tenant, args.learner))
+        learner_partway(Client(url, token), learner, args.learner, courses[0])
     except urllib.error.URLError as error:
         sys.exit(f"The API at {url} cannot be reached ({error.reason}); is `make run` up?")
     for course in courses:
@@ -153,6 +179,11 @@ def main() -> None:
     print(
         f"Seeded tenant {args.tenant}. See a tree with: curl {url}/api/courses/<courseId>/details "
         f'-H "Authorization: Bearer $(make -s token TENANT={args.tenant} | tail -n 1)"'
+    )
+    print(
+        f"{args.learner} is partway through {courses[0]['title']}: "
+        f"curl {url}/api/courses/{courses[0]['courseId']}/tracking/next "
+        f'-H "Authorization: Bearer $(make -s token ROLE=learner USER={args.learner} TENANT={args.tenant} | tail -n 1)"'
     )
 
 

@@ -17,7 +17,7 @@ import boto3
 
 from local import issuer, template
 from shared.clock import utc_now
-from shared.repository.listing import mark_listings_ready
+from shared.repository.marks import mark_new_table
 
 LOCAL_TABLE = "lms"
 LOCAL_IDEMPOTENCY_TABLE = "lms-idempotency"
@@ -133,7 +133,7 @@ def create_resources(dynamodb_endpoint: str | None, s3_endpoint: str | None) -> 
     wrote, so its lists are ready at once (a table that was there may need the backfill)."""
     created = create_tables(dynamodb_endpoint, {"LmsTable": LOCAL_TABLE, "IdempotencyTable": LOCAL_IDEMPOTENCY_TABLE})
     if "LmsTable" in created:
-        mark_listings_ready(utc_now())
+        mark_new_table(utc_now())
     s3 = boto3.client("s3", endpoint_url=s3_endpoint, region_name=LOCAL_REGION)
     if LOCAL_BUCKET not in {bucket["Name"] for bucket in s3.list_buckets().get("Buckets", [])}:
         s3.create_bucket(Bucket=LOCAL_BUCKET)

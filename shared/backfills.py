@@ -28,9 +28,11 @@ from pynamodb.expressions.update import Action
 from shared.clock import utc_now
 from shared.repository.base import Cancelled, LmsItem, condition_failed, transaction
 from shared.repository.courses import course_entries
-from shared.repository.enrollments import ACTIVE, enrollment_entries, schedule_expiry
-from shared.repository.items import CourseItem, EnrollmentItem, Keys
-from shared.repository.listing import mark_listings_ready, relist
+from shared.repository.enrollments import ACTIVE, enrollment_copy, enrollment_entries, schedule_expiry
+from shared.repository.items import CourseItem, EnrollmentItem, Keys, LessonAttemptItem
+from shared.repository.listing import relist
+from shared.repository.marks import COURSE_PROGRESS, LISTINGS, mark_backfilled
+from shared.repository.tracking import course_attempt
 
 Key = dict[str, Any]
 
@@ -96,8 +98,49 @@ def listings(resume_from: Key | None = None, deadline: float | None = None) -> P
 
     progress = _each(LmsItem.scan(unlisted, last_evaluated_key=resume_from), list_one, deadline)
     if progress.resume_from is None:
-        mark_listings_ready(utc_now())
+        mark_backfilled(LISTINGS, utc_now())
     return progress
+
+
+def course_progress(resume_from: Key | None = None, deadline: float | None = None) -> Progress:
+    """Give every enrollment and every attempt made in a course stored before issue 16 its copy in
+    the user's progress partition for the course (docs/DATA-MODEL.md: A user's progress in a
+    course); once the whole table is done, mark it, so the course player's reads stop looking an
+    enrollment up when its copy is missing. Each copy is written in a transaction that requires
+    its item unchanged since the scan read it: a request that changed it wrote the copy itself."""
+    sources = Path("kind").is_in("enrollment", "lesson_attempt")
+
+    def copy_one(item: LmsItem) -> bool:
+        keys = Keys(item.tenant_id)  # type: ignore[attr-defined]  # both kinds carry their tenant
+        if isinstance(item, EnrollmentItem):
+            copy: LmsItem | None = enrollment_copy(keys, item)
+            unchanged = EnrollmentItem.revision == item.revision
+        elif isinstance(item, LessonAttemptItem):
+            copy, unchanged = course_attempt(keys, item), LessonAttemptItem.version == item.version
+        else:
+            return False
+        if copy is None or _stored(copy):
+            return False
+        try:
+            with transaction() as writes:
+                writes.check(type(item), (item.pk, item.sk), unchanged)
+                writes.save(copy)
+        except Cancelled:  # changed meanwhile, and copied by the request that changed it
+            return False
+        return True
+
+    progress = _each(LmsItem.scan(sources, last_evaluated_key=resume_from), copy_one, deadline)
+    if progress.resume_from is None:
+        mark_backfilled(COURSE_PROGRESS, utc_now())
+    return progress
+
+
+def _stored(copy: LmsItem) -> bool:
+    """Whether the copy is stored as it is now (a second run writes nothing)."""
+    try:
+        return type(copy).get(copy.pk, copy.sk, consistent_read=True).serialize() == copy.serialize()
+    except copy.DoesNotExist:
+        return False
 
 
 def _each(found: Any, change: Callable[[LmsItem], bool], deadline: float | None) -> Progress:
@@ -114,6 +157,7 @@ def _each(found: Any, change: Callable[[LmsItem], bool], deadline: float | None)
 BACKFILLS: dict[str, Callable[[Key | None, float | None], Progress]] = {
     "expiry-schedule": expiry_schedule,
     "listings": listings,
+    "course-progress": course_progress,
 }
 
 

@@ -32,7 +32,7 @@ from shared import events, idempotency, storage
 from shared.clock import utc_now
 from shared.observability import logger
 from shared.repository.base import reset_connections
-from shared.repository.listing import mark_listings_ready
+from shared.repository.marks import mark_new_table
 from tests.support.api import Api
 from tests.support.dynamodb_local import DynamoDBLocal
 from tests.support.stream import Stream
@@ -163,7 +163,7 @@ class Tables:
         definition = template.table_definition()
         del definition["StreamSpecification"]
         self.client.create_table(TableName=LOCAL_TABLE, **definition)
-        mark_listings_ready(utc_now())  # a new table holds nothing an earlier version wrote
+        mark_new_table(utc_now())  # a new table holds nothing an earlier version wrote
         return LOCAL_TABLE
 
     def switch_stream_on(self) -> None:

@@ -7,13 +7,15 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from shared.api import ANY_ROLE, Caller, CourseId, create_app, lambda_handler_for
 from shared.schemas.common import Identifier
 from shared.schemas.tracking import (
+    CourseProgressDetails,
     CourseTrackComplete,
     CourseTrackDetails,
     CourseTrackOut,
     CourseTrackStart,
     CourseTrackUpdate,
+    NextStep,
 )
-from shared.services import course_tracking
+from shared.services import course_progress, course_tracking
 
 app = create_app()
 
@@ -40,6 +42,20 @@ def get_tracking(
     caller: Caller, course_id: CourseId, user_id: Annotated[Identifier | None, Query(alias="userId")] = None
 ) -> CourseTrackDetails:
     return course_tracking.get_course_tracking(caller, str(course_id), user_id)
+
+
+@app.get("/api/courses/<courseId>/tracking/details", operation_id="api.course.tracking.details", security=ANY_ROLE)
+def get_tracking_details(
+    caller: Caller, course_id: CourseId, user_id: Annotated[Identifier | None, Query(alias="userId")] = None
+) -> CourseProgressDetails:
+    return course_progress.tracking_details(caller, str(course_id), user_id)
+
+
+@app.get("/api/courses/<courseId>/tracking/next", operation_id="api.course.tracking.next", security=ANY_ROLE)
+def get_next_lesson(
+    caller: Caller, course_id: CourseId, user_id: Annotated[Identifier | None, Query(alias="userId")] = None
+) -> NextStep:
+    return course_progress.next_step(caller, str(course_id), user_id)
 
 
 lambda_handler = lambda_handler_for(app)

@@ -24,7 +24,16 @@ from shared.repository.base import (
     transaction,
     write_in_transactions,
 )
-from shared.repository.items import COURSE_SK, CourseItem, DueEntry, EnrollmentItem, EnrollmentListEntry, Keys
+from shared.repository.items import (
+    COURSE_SK,
+    ENROLLMENT_COPY_SK,
+    CourseItem,
+    DueEntry,
+    EnrollmentCopy,
+    EnrollmentItem,
+    EnrollmentListEntry,
+    Keys,
+)
 from shared.repository.listing import ListEntry, Relisting, read_page, relist
 
 ENROLLMENT_SK = "#ENROLLMENT"
@@ -59,8 +68,9 @@ def due_for_expiry(until: str) -> list[EnrollmentItem]:
 def enrollment_entries(keys: Keys, enrollment: EnrollmentItem) -> list[ListEntry]:
     """The enrollment's entries: in the tenant's, its user's and its course's lists of its status
     and (unless cancelled) of every live enrollment, each at its place newest first; and, while
-    active or extended with an end, in those scopes' due lists. None for an enrollment stored
-    before lists were kept (not `listed`): it is in no list yet."""
+    active or extended with an end, in those scopes' due lists; and its copy in the user's progress
+    partition for the course. None for an enrollment stored before lists were kept (not `listed`):
+    it is in no list yet."""
     if not enrollment.listed:
         return []
     place = enrollment.gsi1sk  # `<enrolled, µs>#<enrollment>`, its place in every list
@@ -84,7 +94,18 @@ def enrollment_entries(keys: Keys, enrollment: EnrollmentItem) -> list[ListEntry
             )
             for scope in scopes
         ]
-    return entries
+    return [*entries, enrollment_copy(keys, enrollment)]
+
+
+def enrollment_copy(keys: Keys, enrollment: EnrollmentItem) -> EnrollmentCopy:
+    """The enrollment as the user's progress partition for its course holds it (one of its entries)."""
+    return EnrollmentCopy(
+        keys.course_track(enrollment.user_id, enrollment.course_id),
+        ENROLLMENT_COPY_SK,
+        enrollment_id=enrollment.enrollment_id,
+        status=enrollment.status,
+        end_time=enrollment.end_time,
+    )
 
 
 class AlreadyEnrolled(Exception):

@@ -35,6 +35,10 @@ COURSE_LEVEL = "ROOT"  # stands for "no module" in link keys
 TRACK_SK = "#TRACK"
 ATTEMPT_PREFIX = "ATTEMPT#"
 PASSED_PREFIX = "LESSON#"
+# A user's progress partition for a course (`Keys.course_track`) holds their enrollment's copy, the
+# track and a copy of each attempt made in the course: "#ENROLLMENT" < "#TRACK" < "LESSON#…".
+ENROLLMENT_COPY_SK = "#ENROLLMENT"
+COURSE_ATTEMPT_PREFIX = "LESSON#"
 USER_PREFIX = "USER#"  # an enrollment's sort key, in its course's enrollments
 PUBLISHED: Final = "published"
 # A course's tree documents and their head sort after its links, out of every read of its structure.
@@ -97,7 +101,8 @@ class Keys:
         return tenant_key(self.tenant_id, "USER", user_id)
 
     def course_track(self, user_id: str, course_id: str) -> str:
-        """A user's track of a course, one per user and course by its key."""
+        """A user's progress partition for a course: their track (one per user and course by its
+        key), their enrollment's copy and a copy of each attempt they made in the course."""
         return tenant_key(self.tenant_id, "USER", user_id, "COURSE", course_id)
 
     def attempts(self, user_id: str, lesson_id: str) -> str:
@@ -131,6 +136,10 @@ class Keys:
     @staticmethod
     def attempt_sk(attempt: int) -> str:
         return f"{ATTEMPT_PREFIX}{attempt:06d}"
+
+    @staticmethod
+    def course_attempt_sk(lesson_id: str, attempt: int) -> str:
+        return f"{COURSE_ATTEMPT_PREFIX}{lesson_id}#{attempt:06d}"
 
     @staticmethod
     def passed_sk(lesson_id: str, course_id: str) -> str:
@@ -395,6 +404,18 @@ class DueEntry(ListEntry, discriminator="enrollment_due_entry"):
     place = UnicodeAttribute()  # its SK in its other lists, `<enrolled, µs>#<enrollment>`
 
 
+class EnrollmentCopy(ListEntry, discriminator="enrollment_copy"):
+    """The user's enrollment in a course, in their progress partition for it (PK `T#…#USER#<user>
+    #COURSE#<course>`, SK `#ENROLLMENT`) beside the track and the attempt copies, so one Query tells
+    what they may open of the course and how far they are. One of the enrollment's entries
+    (`enrollment_entries`), so every write of the enrollment moves it. Not counted."""
+
+    counted = False
+    enrollment_id = UnicodeAttribute()
+    status = UnicodeAttribute()  # as stored (past its end it counts as expired: services/access.py)
+    end_time = UnicodeAttribute(null=True)
+
+
 class CourseTrackItem(LmsItem, discriminator="course_track"):
     """PK `T#…#USER#<user>#COURSE#<course>`, SK `#TRACK`: one per user and course by its key.
     `completed_lesson_ids` is the set of counted lessons the user passed, so a repeat never counts
@@ -446,6 +467,23 @@ class LessonAttemptItem(LmsItem, discriminator="lesson_attempt"):
     updated_by = UnicodeAttribute(null=True)
     updated_at = UnicodeAttribute(null=True)
     version = VersionAttribute()
+
+
+class CourseAttempt(LmsItem, discriminator="course_attempt"):
+    """An attempt made in a course, copied into the user's progress partition for it (PK `T#…#USER#
+    <user>#COURSE#<course>`, SK `LESSON#<lesson>#<number, 6 digits>`) with what the course's progress
+    shows of it. Written in every transaction that writes the attempt (`course_attempt` builds it),
+    so it never differs from the attempt."""
+
+    lesson_id = UnicodeAttribute()
+    attempt = NumberAttribute()
+    status = UnicodeAttribute()
+    score = NumberAttribute(default=0)
+    current_position = NumberAttribute(default=0)
+    total_content = NumberAttribute(default=0)
+    attempts_grade = UnicodeAttribute()
+    passing_marks = NumberAttribute()
+    accessed_at = UnicodeAttribute()  # the attempt's last write
 
 
 class PassedLesson(LmsItem, discriminator="passed_lesson"):

@@ -12,21 +12,18 @@ Items written before lists were kept this way have no entries and are not counte
 `listed` flag, and the `listings` backfill (shared/backfills.py) lists them and then marks the
 table ready. Until then the services read lists the earlier way (`listings_ready`)."""
 
-import time
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from pynamodb.attributes import NumberAttribute, UnicodeAttribute
+from pynamodb.attributes import NumberAttribute
 
 from shared.repository.base import LmsItem, Transaction
+from shared.repository.marks import LISTINGS, backfilled
 
 # The counter's sort key sorts after every entry (entries start with a timestamp), so a
 # descending Query of the list reads the counter first, then the entries newest first.
 COUNTER_SK = "~COUNT"
-# The one item outside every tenant: present once every item of the table has its list entries.
-READY_KEY = ("#LMS#LISTINGS", "#READY")
-READY_RECHECK_SECONDS = 60.0
 # The most entries one request asks for: DynamoDB returns at most 1 MB a request anyway, and a page
 # far down a list (any `page` may be asked for) must not overflow the request's Limit.
 MAX_PAGE_READ = 5_000
@@ -43,12 +40,6 @@ class ListEntry(LmsItem):
     up the list; the others (`counted` False) are kept beside it for a correction at read time."""
 
     counted = True
-
-
-class ListingsReady(LmsItem, discriminator="listings_ready"):
-    """Written by the `listings` backfill once every item has its entries."""
-
-    ready_at = UnicodeAttribute()
 
 
 @dataclass
@@ -119,33 +110,6 @@ def read_page(list_key: str, end: int, skipped: int = 0) -> tuple[int, list[LmsI
     return count, entries[:end]
 
 
-_ready = False
-_checked_at = float("-inf")
-
-
 def listings_ready() -> bool:
-    """Whether every item of the table has its list entries (the `listings` backfill has run).
-    Read once a minute until it is, then never again in this process."""
-    global _ready, _checked_at
-    if not _ready and time.monotonic() - _checked_at >= READY_RECHECK_SECONDS:
-        _checked_at = time.monotonic()
-        try:
-            ListingsReady.get(*READY_KEY, consistent_read=True)
-            _ready = True
-        except ListingsReady.DoesNotExist:
-            pass
-    return _ready
-
-
-def mark_listings_ready(at: str) -> None:
-    """Record that every item of the table has its list entries (the backfill's last step, and a
-    new table's first)."""
-    global _ready
-    ListingsReady(*READY_KEY, ready_at=at).save()
-    _ready = True
-
-
-def forget_listings_state() -> None:
-    """Read the flag again at the next list (tests that make tables afresh)."""
-    global _ready, _checked_at
-    _ready, _checked_at = False, float("-inf")
+    """Whether every item of the table has its list entries (the `listings` backfill has run)."""
+    return backfilled(LISTINGS)

@@ -2,9 +2,15 @@
 
 A course track and an attempt number are each unique by their key (a conditional put), and
 completing an attempt writes the attempt, the passed-lesson record and the course track in one
-transaction guarded by the versions read: a completion is never counted twice or lost."""
+transaction guarded by the versions read: a completion is never counted twice or lost.
 
+An attempt made in a course is copied into the user's progress partition for the course
+(`course_attempt`) in every write of the attempt, so a course's progress for one user (the track,
+the enrollment's copy and every attempt) is one Query (`progress`)."""
+
+from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from pynamodb.exceptions import PutError
@@ -21,10 +27,13 @@ from shared.repository.base import (
 from shared.repository.items import (
     ATTEMPT_PREFIX,
     COURSE_SK,
+    ENROLLMENT_COPY_SK,
     LINK_PREFIX,
     TRACK_SK,
+    CourseAttempt,
     CourseItem,
     CourseTrackItem,
+    EnrollmentCopy,
     EnrollmentItem,
     Keys,
     LessonAttemptItem,
@@ -35,6 +44,35 @@ from shared.repository.items import (
 
 class AlreadyExists(Exception):
     """The course track, or the attempt number, is taken."""
+
+
+@dataclass(frozen=True)
+class CourseProgress:
+    """What one Query of a user's progress partition for a course finds."""
+
+    enrollment: EnrollmentCopy | None
+    track: CourseTrackItem | None
+    attempts: dict[str, list[CourseAttempt]]  # lesson -> its attempts in the course, by number
+
+
+def course_attempt(keys: Keys, attempt: LessonAttemptItem) -> CourseAttempt | None:
+    """The copy of an attempt in its course's progress partition (none for an attempt in no
+    course): the one function every writer of an attempt calls, in the attempt's transaction."""
+    if not attempt.course_id:
+        return None
+    return CourseAttempt(
+        keys.course_track(attempt.user_id, attempt.course_id),
+        keys.course_attempt_sk(attempt.lesson_id, int(attempt.attempt)),
+        lesson_id=attempt.lesson_id,
+        attempt=attempt.attempt,
+        status=attempt.status,
+        score=attempt.score,
+        current_position=attempt.current_position,
+        total_content=attempt.total_content,
+        attempts_grade=attempt.attempts_grade,
+        passing_marks=attempt.lesson["passing_marks"],
+        accessed_at=attempt.updated_at or attempt.created_at,
+    )
 
 
 def counts_for_passing(link: LessonLinkItem) -> bool:
@@ -93,6 +131,20 @@ class TrackingRepository:
             item.lesson_id for item in found if isinstance(item, PassedLesson) and item.course_id in (None, course_id)
         }
 
+    def progress(self, user_id: str, course_id: str) -> CourseProgress:
+        """The user's enrollment (its copy), track and attempts in the course: one strongly
+        consistent Query of their progress partition for it (paged past 1 MB)."""
+        found = LmsItem.query(self.keys.course_track(user_id, course_id), consistent_read=True)
+        enrollment, track, attempts = None, None, defaultdict(list)
+        for item in found:
+            if isinstance(item, EnrollmentCopy) and item.sk == ENROLLMENT_COPY_SK:
+                enrollment = item
+            elif isinstance(item, CourseTrackItem):
+                track = item
+            elif isinstance(item, CourseAttempt):
+                attempts[item.lesson_id].append(item)  # sorted by number: the SK ends with it
+        return CourseProgress(enrollment, track, dict(attempts))
+
     def new_track(self, course_id: str, user_id: str, track_id: str, **fields: Any) -> CourseTrackItem:
         return CourseTrackItem(
             *self.track_key(user_id, course_id),
@@ -146,10 +198,27 @@ class TrackingRepository:
 
     def create_attempt(self, attempt: LessonAttemptItem) -> None:
         """Write a new attempt (AlreadyExists if its number is taken)."""
-        _save(attempt, AlreadyExists)
+        self._save_attempt(attempt, AlreadyExists)
 
     def save_attempt(self, attempt: LessonAttemptItem) -> None:
-        _save(attempt, ConcurrentModification)
+        """Write a changed attempt if nobody changed it since it was read (ConcurrentModification)."""
+        self._save_attempt(attempt, ConcurrentModification)
+
+    def _save_attempt(self, attempt: LessonAttemptItem, on_condition: type[Exception]) -> None:
+        """The attempt alone (a PutItem) when it is in no course; with its copy in the course's
+        progress partition (one transaction) when it is."""
+        copy = course_attempt(self.keys, attempt)
+        if copy is None:
+            _save(attempt, on_condition)
+            return
+        try:
+            with transaction() as writes:
+                writes.save(attempt, name="attempt")
+                writes.save(copy)
+        except Cancelled as cancelled:
+            if cancelled.failed("attempt"):
+                raise on_condition(attempt.pk) from cancelled
+            raise concurrent_change(cancelled, attempt.lesson_track_id)  # noqa: B904
 
     def complete_attempt(self, attempt: LessonAttemptItem, passed: bool, track: CourseTrackItem | None) -> None:
         """Write the completed attempt, the lesson as passed in its course (when it is, and has
@@ -159,6 +228,8 @@ class TrackingRepository:
         try:
             with transaction() as writes:
                 writes.save(attempt, name="attempt")
+                if copy := course_attempt(self.keys, attempt):
+                    writes.save(copy)
                 if passed and attempt.course_id:
                     writes.save(
                         PassedLesson(

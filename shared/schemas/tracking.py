@@ -17,6 +17,8 @@ from shared.schemas.common import (
     reject_nulls,
     whole_number,
 )
+from shared.schemas.courses import CourseDetails, TreeSubmodule
+from shared.schemas.lessons import LessonEntry
 
 CourseTrackStatus = Literal["incomplete", "in_progress", "completed"]
 LessonTrackStatus = Literal["started", "in_progress", "incomplete", "submitted", "completed"]
@@ -195,3 +197,80 @@ class LessonHistory(ResponseModel):
     average_score: int | float | None
     total_attempts: int
     passed: bool
+
+
+class OpenAttempt(ResponseModel):
+    """The attempt a learner has open at a lesson: resumed where they left it."""
+
+    attempt: int
+    current_position: int | float
+    status: OpenAttemptStatus
+
+
+class LessonProgress(ResponseModel):
+    """A user's tracking of one lesson in a course: over the attempts made there, graded by the
+    lesson's `attemptsGrade` (`status`, `progress` and `openAttempt` are the latest attempt's)."""
+
+    status: LessonTrackStatus
+    attempts: int
+    score: int | float | None
+    passed: bool
+    progress: int
+    open_attempt: OpenAttempt | None
+    last_accessed_date: str
+
+
+class TrackedLessonEntry(LessonEntry):
+    """A lesson of the tree with the user's `tracking` of it (null: not started, or not open to
+    the learner without access)."""
+
+    tracking: LessonProgress | None
+
+
+class TrackedSubmodule(TreeSubmodule):
+    """A submodule with the user's progress over its counted lessons."""
+
+    lessons: list[TrackedLessonEntry]  # type: ignore[assignment]  # the tree's entries, tracked
+    completed_lessons: int
+    no_of_lessons: int
+
+
+class TrackedModule(TrackedSubmodule):
+    """A top-level module; its figures count its submodules' lessons too."""
+
+    sub_modules: list[TrackedSubmodule]
+
+
+class CourseProgressDetails(CourseDetails):
+    """`api.course.tracking.details`: the course tree as `details` gives it, with the user's
+    tracking on every lesson, figures on every module, and their course track."""
+
+    user_id: str
+    course_track: CourseTrackOut | None
+    modules: list[TrackedModule]  # type: ignore[assignment]  # the tree's modules, tracked
+    lessons: list[TrackedLessonEntry]  # type: ignore[assignment]
+
+
+class LessonPlace(ResponseModel):
+    """A lesson's place in the course: its module (null at course level) and its position in
+    tree order, from 1."""
+
+    lesson_id: str
+    module_id: str | None
+    position: int
+
+
+class NextLesson(LessonPlace):
+    """The lesson to open next, with the attempt to resume (null: start a new one)."""
+
+    attempt: int | None
+    current_position: int | float | None
+
+
+class NextStep(ResponseModel):
+    """`api.course.tracking.next`: where the user goes next in the course (null: nothing left),
+    the lesson before it in tree order, and their course track's status (null: not started)."""
+
+    next: NextLesson | None
+    previous: LessonPlace | None
+    course_status: CourseTrackStatus | None

@@ -11,6 +11,8 @@ access; these rules are the learners'.
   dates over the lesson's), checked at every write. A course's own progress (its track, and the
   roll-up of lessons into it) needs the course open: free, or an active enrollment."""
 
+from typing import Protocol
+
 from shared.errors import Forbidden
 from shared.repository.enrollments import ACTIVE
 from shared.repository.items import CourseItem, EnrollmentItem, LessonItem, ModuleItem
@@ -20,22 +22,43 @@ from shared.services.visibility import PUBLISHED, course_not_found, lesson_not_f
 EXPIRED = "expired"
 
 
-def has_ended(enrollment: EnrollmentItem, now: str) -> bool:
+class EnrollmentState(Protocol):
+    """What access reads of an enrollment: the enrollment itself, or its copy in the user's
+    progress partition for the course."""
+
+    @property
+    def status(self) -> str: ...
+    @property
+    def end_time(self) -> str | None: ...
+
+
+class CourseTerms(Protocol):
+    """What access reads of a course: the course itself, or its tree's summary."""
+
+    @property
+    def status(self) -> str: ...
+    @property
+    def free(self) -> bool: ...
+    @property
+    def end_datetime(self) -> str | None: ...
+
+
+def has_ended(enrollment: EnrollmentState, now: str) -> bool:
     """An enrollment still active or extended whose end has come (the job marks it later)."""
     return enrollment.status in ACTIVE and enrollment.end_time is not None and enrollment.end_time <= now
 
 
-def effective_status(enrollment: EnrollmentItem, now: str) -> str:
+def effective_status(enrollment: EnrollmentState, now: str) -> str:
     """The status as it is now: `expired` once its end has come, whatever is stored."""
     return EXPIRED if has_ended(enrollment, now) else enrollment.status
 
 
-def enrollment_active(enrollment: EnrollmentItem | None, now: str) -> bool:
+def enrollment_active(enrollment: EnrollmentState | None, now: str) -> bool:
     return enrollment is not None and enrollment.status in ACTIVE and not has_ended(enrollment, now)
 
 
 def no_access(
-    user_id: str, course_id: str, enrollment: EnrollmentItem | None, now: str, course: CourseItem | None = None
+    user_id: str, course_id: str, enrollment: EnrollmentState | None, now: str, course: CourseTerms | None = None
 ) -> Forbidden:
     """Why the user may not make progress in the course, in a sentence they can act on."""
     whose = f"User {user_id}'s enrollment in course {course_id}"
@@ -56,7 +79,7 @@ def no_access(
     return Forbidden(f"{whose} is {status}, not active.")
 
 
-def course_open(course: CourseItem, enrollment: EnrollmentItem | None, now: str) -> bool:
+def course_open(course: CourseTerms, enrollment: EnrollmentState | None, now: str) -> bool:
     """Whether a learner may make progress in the course itself: it is published, and free (until
     the course's end) or they hold an active enrollment in it (until the enrollment's end)."""
     free_now = course.free and (course.end_datetime is None or course.end_datetime > now)

@@ -9,6 +9,7 @@ from typing import Final, Protocol
 from shared.errors import Conflict, Invalid
 
 COMPLETED: Final = "completed"
+FINISHED: Final = (COMPLETED, "submitted")  # an attempt no longer open to resume
 GRADING_RULES: Final = ("first_attempt", "last_attempt", "highest", "average")
 
 type Score = float  # whole numbers too (PEP 484: an int is accepted where a float is)

@@ -39,6 +39,7 @@ from shared.services.changes import apply_changes, dates_in_order, with_retries
 from shared.services.course_tracking import roll_up, start_time, tracked_user
 from shared.services.grading import (
     COMPLETED,
+    FINISHED,
     attempt_number,
     attempt_passed,
     graded_score,
@@ -48,7 +49,6 @@ from shared.services.grading import (
 )
 from shared.services.visibility import PUBLISHED, lesson_not_found
 
-FINISHED = (COMPLETED, "submitted")
 # Completions of several lessons of one course by one user all advance the same course track;
 # each retry re-reads it, so allow as many as a learner could plausibly send at once.
 ROLL_UP_ATTEMPTS = 12

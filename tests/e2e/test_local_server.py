@@ -145,6 +145,22 @@ def test_seeded_catalogue_reads_back_as_the_contracts_tree(server: Server) -> No
         "Final assessment",
     ]
     assert networks["lessons"][2]["totalMarks"] == 100
+    # The seeded learner is partway through: two lessons passed, the third open at 5 of 10.
+    demo_learner = server.token("learner", tenant="e2e-seed", user="demo-learner")
+    step = server.request("GET", f"/api/courses/{course_id}/tracking/next", demo_learner)[1]["result"]
+    glossary, what_is_ml = fundamentals["lessons"][1], fundamentals["lessons"][0]
+    assert step["next"] == {
+        "lessonId": glossary["lessonId"],
+        "moduleId": fundamentals["moduleId"],
+        "position": 3,
+        "attempt": 1,
+        "currentPosition": 5,
+    }
+    assert step["previous"]["lessonId"] == what_is_ml["lessonId"]
+    assert step["courseStatus"] == "in_progress"
+    progress = server.request("GET", f"/api/courses/{course_id}/tracking/details", demo_learner)[1]["result"]
+    assert (progress["modules"][0]["completedLessons"], progress["modules"][0]["noOfLessons"]) == (1, 5)
+    assert progress["courseTrack"]["completedLessons"] == 2
     lesson_id = fundamentals["lessons"][0]["lessonId"]
     status, _, _ = server.json(
         "PUT", f"/api/lessons/{lesson_id}", server.token(tenant="e2e-seed"), {"title": "ML, defined"}

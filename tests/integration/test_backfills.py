@@ -9,16 +9,9 @@ import pytest
 from shared import backfills
 from shared.clock import utc_now
 from shared.repository.enrollments import EnrollmentRepository, due_for_expiry
-from shared.repository.items import CourseItem, EnrollmentItem, TreeHead, TreePart
-from shared.repository.listing import (
-    READY_KEY,
-    ListCounter,
-    ListEntry,
-    ListingsReady,
-    forget_listings_state,
-    listings_ready,
-    mark_listings_ready,
-)
+from shared.repository.items import CourseAttempt, CourseItem, EnrollmentCopy, EnrollmentItem, TreeHead, TreePart
+from shared.repository.listing import ListCounter, ListEntry, listings_ready
+from shared.repository.marks import COURSE_PROGRESS, LISTINGS, BackfillMark, forget_marks, mark_backfilled, mark_key
 from shared.repository.metering import RequestCounter
 from tests.support.api import Api
 from tests.support.lists import assert_lists_match_items, tenant_items
@@ -76,11 +69,11 @@ def before_issue_14(api: Api) -> Iterator[Callable[[], None]]:
                 item.delete()
             elif isinstance(item, CourseItem | EnrollmentItem):
                 item.update(actions=[type(item).listed.remove()])
-        ListingsReady(*READY_KEY).delete()
-        forget_listings_state()
+        BackfillMark(*mark_key(LISTINGS)).delete()
+        forget_marks()
 
     yield strip
-    mark_listings_ready(utc_now())  # the module's other tests share the table
+    mark_backfilled(LISTINGS, utc_now())  # the module's other tests share the table
 
 
 def pages(caller: Api, path: str, key: str, query: dict[str, str]) -> tuple[int, list[str]]:
@@ -137,3 +130,63 @@ def test_lists_and_trees_of_a_table_written_before_issue_14_come_by_a_resumable_
         assert [pages(api, path, key, query) for path, key, query in reads] == answers
     assert counter.operations.count("BatchGetItem") == 4  # the enrollment lists, now read by the page
     assert backfills.listings() == backfills.Progress(changed=0, resume_from=None)
+
+
+@pytest.fixture
+def before_issue_16(api: Api) -> Iterator[Callable[[], None]]:
+    """Turns the tenant's data into what the version before issue 16 stored: no enrollment copies
+    and no attempt copies in the users' progress partitions, and the table not marked."""
+
+    def strip() -> None:
+        for item in tenant_items(api.tenant):
+            if isinstance(item, EnrollmentCopy | CourseAttempt):
+                item.delete()
+        BackfillMark(*mark_key(COURSE_PROGRESS)).delete()
+        forget_marks()
+
+    yield strip
+    mark_backfilled(COURSE_PROGRESS, utc_now())  # the module's other tests share the table
+
+
+def test_course_progress_of_a_table_written_before_issue_16_comes_by_a_resumable_backfill(
+    api: Api, before_issue_16: Callable[[], None]
+) -> None:
+    course_id = api.create_course(status="published")["courseId"]
+    lessons = [api.create_lesson(title=f"L{index}")["lessonId"] for index in range(2)]
+    for lesson_id in lessons:
+        api.add_lesson(course_id, None, lesson_id)
+    learner = api.as_("learner", user="legacy-learner")
+    assert api.enroll(course_id, learner.user).status == 201
+    for lesson_id in lessons:
+        assert learner.call("POST", f"/api/lessons/{lesson_id}/tracking", json_body={"totalContent": 4}).status == 201
+    learner.call("PUT", f"/api/lessons/{lessons[0]}/tracking", json_body={"currentPosition": 2})
+    path = f"/api/courses/{course_id}/tracking/details"
+    tree = learner.call("GET", path).result
+
+    before_issue_16()
+
+    # Until the backfill has run, a missing copy of the enrollment is looked up (access holds);
+    # attempts without copies show no tracking yet, and a new write of one copies it.
+    with RequestCounter() as counter:
+        unfilled = learner.call("GET", path)
+    assert unfilled.status == 200, unfilled.body
+    assert counter.operations == ["Query", "Query", "GetItem", "GetItem"]  # the mark, the enrollment
+    assert [entry["tracking"] for entry in unfilled.result["lessons"]] == [None, None]
+    learner.call("PUT", f"/api/lessons/{lessons[1]}/tracking", json_body={"currentPosition": 1})
+    assert learner.call("GET", path).result["lessons"][1]["tracking"]["openAttempt"]["currentPosition"] == 1
+
+    resume_from, runs, changed = None, 0, 0
+    while True:  # one item a run
+        progress = backfills.course_progress(resume_from, deadline=time.monotonic())
+        runs, changed, resume_from = runs + 1, changed + progress.changed, progress.resume_from
+        if resume_from is None:
+            break
+    assert runs > 1
+    assert changed >= 2  # the enrollment's copy and the first attempt's (other tenants' items too)
+    with RequestCounter() as counter:
+        filled = learner.call("GET", path).result
+    assert counter.operations == ["Query", "Query"]
+    assert filled["lessons"][0]["tracking"] == tree["lessons"][0]["tracking"]
+    assert filled["lessons"][1]["tracking"]["openAttempt"]["currentPosition"] == 1
+    assert backfills.course_progress() == backfills.Progress(changed=0, resume_from=None)
+    assert_lists_match_items(api.tenant)
