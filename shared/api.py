@@ -7,7 +7,9 @@ sent after the caller's token and role have been checked again: refusals come 40
 import base64
 import binascii
 import contextlib
+import csv
 import hashlib
+import io
 import json
 import re
 from collections.abc import Callable
@@ -191,6 +193,8 @@ def create_app() -> APIGatewayHttpResolver:
         api_id = _api_id(app.context.get("_route"))
         if isinstance(response, StoredResult):
             return response.in_envelope(api_id, _takes_gzip(app.current_event.headers or {}))
+        if isinstance(response, CsvResult):
+            return response if fits_one_answer(response.text) else too_large(api_id, response.text, response.instead)
         # Written here rather than by Powertools, to be measured against what one answer carries.
         response.body = serialize(envelope(api_id, response.status_code, result=response.body))
         if not fits_one_answer(response.body):
@@ -271,6 +275,40 @@ class StoredResult(Response[Any]):
             return too_large(api_id, plain, ask_for_gzip if fits_one_answer(compressed) else self.instead)
         self.body = plain
         return self
+
+
+class CsvResult(Response[str]):
+    """Rows as CSV, for a client that asks for `text/csv` (a spreadsheet, a download): sent as they
+    are, out of the envelope (errors still come in it). `count` (every matching row, not only
+    this page's) goes in `X-Total-Count`."""
+
+    def __init__(self, rows: list[dict[str, Any]], columns: list[str], count: int, filename: str, instead: str) -> None:
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore", lineterminator="\r\n")
+        writer.writeheader()
+        writer.writerows({name: _cell(value) for name, value in row.items()} for row in rows)
+        headers = {"X-Total-Count": str(count), "Content-Disposition": f'attachment; filename="{filename}"'}
+        self.text, self.instead = buffer.getvalue(), instead
+        super().__init__(status_code=200, content_type="text/csv; charset=utf-8", body=self.text, headers=headers)
+
+
+def _cell(value: Any) -> Any:
+    """A value as a spreadsheet should take it: empty for null, and text that a spreadsheet would
+    run as a formula (=, +, -, @) quoted as text (OWASP's CSV injection)."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def wants_csv(headers: dict[str, str] | None) -> bool:
+    """Whether the request's Accept names CSV (before JSON, when it names both)."""
+    accept = {name.lower(): value for name, value in (headers or {}).items()}.get("accept", "").lower()
+    kinds = [part.split(";")[0].strip() for part in accept.split(",")]
+    return "text/csv" in kinds and (
+        "application/json" not in kinds or kinds.index("text/csv") < kinds.index("application/json")
+    )
 
 
 def stored_result_responses(model: type[Any]) -> dict[int, OpenAPIResponse]:

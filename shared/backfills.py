@@ -29,10 +29,10 @@ from shared.clock import utc_now
 from shared.repository.base import Cancelled, LmsItem, condition_failed, transaction
 from shared.repository.courses import course_entries
 from shared.repository.enrollments import ACTIVE, enrollment_copy, enrollment_entries, schedule_expiry
-from shared.repository.items import CourseItem, EnrollmentItem, Keys, LessonAttemptItem
+from shared.repository.items import CourseItem, CourseTrackItem, EnrollmentItem, Keys, LessonAttemptItem
 from shared.repository.listing import relist
 from shared.repository.marks import COURSE_PROGRESS, LISTINGS, mark_backfilled
-from shared.repository.tracking import course_attempt
+from shared.repository.tracking import course_attempt, track_entries
 
 Key = dict[str, Any]
 
@@ -104,14 +104,17 @@ def listings(resume_from: Key | None = None, deadline: float | None = None) -> P
 
 def course_progress(resume_from: Key | None = None, deadline: float | None = None) -> Progress:
     """Give every enrollment and every attempt made in a course stored before issue 16 its copy in
-    the user's progress partition for the course (docs/DATA-MODEL.md: A user's progress in a
-    course); once the whole table is done, mark it, so the course player's reads stop looking an
-    enrollment up when its copy is missing. Each copy is written in a transaction that requires
-    its item unchanged since the scan read it: a request that changed it wrote the copy itself."""
-    sources = Path("kind").is_in("enrollment", "lesson_attempt")
+    the user's progress partition for the course, and list every course track in its course's
+    list of tracks of its status (docs/DATA-MODEL.md: A user's progress in a course); once the
+    whole table is done, mark it, so the course player stops looking an enrollment up when its copy
+    is missing and the report reads tracks by their lists. Each write requires its item unchanged
+    since the scan read it: a request that changed it wrote the copy (or the entry) itself."""
+    sources = Path("kind").is_in("enrollment", "lesson_attempt", "course_track")
 
     def copy_one(item: LmsItem) -> bool:
-        keys = Keys(item.tenant_id)  # type: ignore[attr-defined]  # both kinds carry their tenant
+        keys = Keys(item.tenant_id)  # type: ignore[attr-defined]  # every kind scanned carries its tenant
+        if isinstance(item, CourseTrackItem):
+            return _list_track(keys, item)
         if isinstance(item, EnrollmentItem):
             copy: LmsItem | None = enrollment_copy(keys, item)
             unchanged = EnrollmentItem.revision == item.revision
@@ -133,6 +136,20 @@ def course_progress(resume_from: Key | None = None, deadline: float | None = Non
     if progress.resume_from is None:
         mark_backfilled(COURSE_PROGRESS, utc_now())
     return progress
+
+
+def _list_track(keys: Keys, track: CourseTrackItem) -> bool:
+    """List a track stored before tracks were listed, in one transaction under its version."""
+    if track.listed:
+        return False
+    try:
+        with transaction() as writes:
+            writes.update(track, [CourseTrackItem.listed.set(True)])  # and its version moved
+            track.listed = True
+            relist([], track_entries(keys, track)).apply(writes)
+    except Cancelled:  # changed meanwhile, and listed by the request that changed it
+        return False
+    return True
 
 
 def _stored(copy: LmsItem) -> bool:

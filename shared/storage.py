@@ -103,6 +103,12 @@ def put_object(key: str, body: bytes, content_type: str) -> None:
     s3().put_object(Bucket=get_settings().media_bucket, Key=key, Body=body, ContentType=content_type)
 
 
+def copy_object(source: str, key: str) -> None:
+    """A copy of a stored object under another key, within the bucket."""
+    bucket = get_settings().media_bucket
+    s3().copy_object(Bucket=bucket, Key=key, CopySource={"Bucket": bucket, "Key": source})
+
+
 def delete_object(key: str) -> None:
     s3().delete_object(Bucket=get_settings().media_bucket, Key=key)
 

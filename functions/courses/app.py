@@ -8,6 +8,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from shared.api import (
     ADMIN_ONLY,
     ANY_ROLE,
+    IDEMPOTENCY_HEADER,
     STAFF_ONLY,
     Caller,
     CourseId,
@@ -17,10 +18,20 @@ from shared.api import (
     stored_result_responses,
 )
 from shared.schemas.common import FormBool, MessageResult, PageNumber, PageSize
-from shared.schemas.courses import CourseCreate, CourseDetails, CourseList, CourseOut, CourseStatus, CourseUpdate
-from shared.services import courses
+from shared.schemas.courses import (
+    CourseClone,
+    CourseCreate,
+    CourseDetails,
+    CourseList,
+    CourseOut,
+    CourseStatus,
+    CourseStructure,
+    CourseUpdate,
+)
+from shared.services import course_clone, course_structure, courses
 
 app = create_app()
+EVERY_FIELD_LEFT_OUT = CourseClone()  # a clone's body is optional
 
 
 @app.post("/api/courses", operation_id="api.course.create", security=STAFF_ONLY, status_code=201)
@@ -61,6 +72,23 @@ def get_course_details(caller: Caller, course_id: CourseId) -> Response[None]:
 @app.put("/api/courses/<courseId>", operation_id="api.course.update", security=STAFF_ONLY)
 def update_course(caller: Caller, course_id: CourseId, body: CourseUpdate) -> CourseOut:
     return courses.update_course(caller, str(course_id), body)
+
+
+@app.put(
+    "/api/courses/<courseId>/structure",
+    operation_id="api.course.structure.update",
+    security=STAFF_ONLY,
+    responses=stored_result_responses(CourseDetails),
+)
+def update_course_structure(caller: Caller, course_id: CourseId, body: CourseStructure) -> Response[None]:
+    too_large = "read its modules and lessons by the page (page and limit on the course's /modules and /lessons)"
+    return StoredResult(course_structure.update_structure(caller, str(course_id), body), instead=too_large)
+
+
+@app.post("/api/courses/<courseId>/clone", operation_id="api.course.clone", security=STAFF_ONLY, status_code=201)
+def clone_course(caller: Caller, course_id: CourseId, body: CourseClone = EVERY_FIELD_LEFT_OUT) -> CourseOut:
+    key = {name.lower(): value for name, value in (app.current_event.headers or {}).items()}.get(IDEMPOTENCY_HEADER)
+    return course_clone.clone_course(caller, str(course_id), body, key)
 
 
 @app.delete("/api/courses/<courseId>", operation_id="api.course.delete", security=ADMIN_ONLY)

@@ -175,6 +175,7 @@ class Transaction:
     def __init__(self, writes: TransactWrite) -> None:
         self._writes = writes
         self._names: dict[str, list[str | None]] = {"check": [], "delete": [], "put": [], "update": []}
+        self._refusals: dict[str, Callable[[], Exception]] = {}
 
     def __len__(self) -> int:
         """How many writes (and checks) it holds so far."""
@@ -195,9 +196,14 @@ class Transaction:
         condition: Condition | None = None,
         name: str | None = None,
         versioned: bool = True,
+        refusal: Callable[[], Exception] | None = None,
     ) -> None:
+        """`refusal`, with a name: what the transaction raises when this write's condition fails
+        (whatever the caller catches), for a condition every writer shares."""
         self._writes.update(item, list(actions), condition=condition, add_version_condition=versioned)
         self._names["update"].append(name)
+        if name and refusal:
+            self._refusals[name] = refusal
 
     def check(self, model: type[LmsItem], key: tuple[str, str], condition: Condition, name: str | None = None) -> None:
         self._writes.condition_check(model, key[0], key[1], condition=condition)
@@ -208,6 +214,10 @@ class Transaction:
         codes = [reason.code if reason is not None else None for reason in error.cancellation_reasons]
         reasons = {name: code for name, code in zip(names, codes, strict=False) if name and code and code != "None"}
         return Cancelled(reasons, conflict=TRANSACTION_CONFLICT in codes)
+
+    def refusal(self, cancelled: Cancelled) -> Exception | None:
+        """The refusal of a write whose condition failed, if it named one."""
+        return next((refusal() for name, refusal in self._refusals.items() if cancelled.failed(name)), None)
 
 
 def concurrent_change(cancelled: Cancelled, item_id: str, *names: str) -> Exception:
@@ -227,7 +237,8 @@ def transaction() -> Iterator[Transaction]:
         with writes:
             yield pending
     except TransactWriteError as error:
-        raise pending.cancelled(error) from error
+        cancelled = pending.cancelled(error)
+        raise pending.refusal(cancelled) or cancelled from error
 
 
 def write_in_transactions[T](

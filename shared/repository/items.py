@@ -45,6 +45,7 @@ PUBLISHED: Final = "published"
 # Each view's parts sort on one side of the head, so a view and the head are one contiguous Query.
 TREE_PREFIX = "TREE#"
 TREE_HEAD_SK = "TREE#revision"
+REORDER_PLAN_SK = "TREE#~reorder"
 LEARNER_VIEW, STAFF_VIEW = "learner", "staff"  # "learner" < "revision" < "staff"
 
 
@@ -72,6 +73,10 @@ class Keys:
         user's id comes last, so no id can make one list's key another's."""
         scope = (f"course={course_id}",) if course_id else (f"user={user_id}",) if user_id else ()
         return tenant_key(self.tenant_id, "LIST", "ENROLLMENTS", which, *scope)
+
+    def track_list(self, course_id: str, status: str) -> str:
+        """The course's tracks of one status (the instructor's report, filtered by it)."""
+        return tenant_key(self.tenant_id, "LIST", "TRACKS", f"status={status}", f"course={course_id}")
 
     def alias(self, alias: str) -> str:
         return tenant_key(self.tenant_id, "ALIAS", alias)
@@ -195,9 +200,27 @@ class TreeHead(LmsItem, discriminator="course_tree_head"):
 
     revision = NumberAttribute(default=0)
     built = NumberAttribute(null=True)
+    shape = NumberAttribute(null=True)  # the documents' shape (`TREE_SHAPE` when they are today's)
     shown_to_learners = BooleanAttribute(default=False)  # the course is published, at `built`
     learner_parts = NumberAttribute(default=0)
     staff_parts = NumberAttribute(default=0)
+    # What the documents call `structureVersion`: moved by every change of the course's order
+    # (modules, links), not by edits of what is in it.
+    structure = NumberAttribute(default=0)
+    # Set while a reorder is applied (its token and start): no other write may change the tree,
+    # and reads keep the documents from before it (shared/services/course_structure.py).
+    reordering = UnicodeAttribute(null=True)
+    reordering_since = UnicodeAttribute(null=True)
+
+
+class ReorderPlan(LmsItem, discriminator="course_reorder_plan"):
+    """PK the course, SK `TREE#~reorder` (after every part, out of every view's read): the order a
+    reorder is applying, kept until it is done, so a reorder cut off part-way is finished by the
+    next reader or writer that finds it."""
+
+    token = UnicodeAttribute()
+    order = JSONAttribute()  # the body's order, as validated
+    by = UnicodeAttribute()
 
 
 class TreePart(LmsItem, discriminator="course_tree_part"):
@@ -440,6 +463,15 @@ class CourseTrackItem(LmsItem, discriminator="course_track"):
     updated_by = UnicodeAttribute(null=True)
     updated_at = UnicodeAttribute(null=True)
     version = VersionAttribute()
+    # Its list entry exists and it is counted (every write since issue 16, or the backfill).
+    listed = BooleanAttribute(null=True)
+
+
+class TrackListEntry(ListEntry, discriminator="track_list_entry"):
+    """A course track in its course's list of tracks of its status: PK the list, SK
+    `<started, µs>#<track>`; it names the track's user (a page's rows are one BatchGetItem)."""
+
+    user_id = UnicodeAttribute()
 
 
 class LessonAttemptItem(LmsItem, discriminator="lesson_attempt"):

@@ -17,6 +17,7 @@ from shared.repository.base import (
     concurrent_change,
     delete_with_children,
     first_of,
+    tenant_and_id,
     transaction,
 )
 from shared.repository.items import (
@@ -98,12 +99,6 @@ class LessonRepository:
         self, lesson: LessonItem, course_id: str, module_id: str | None, sort_key: str, **fields: Any
     ) -> LessonLinkItem:
         """An unsaved link; a module's links are also in the module's lookup partition, in `sort_key` order."""
-        module_partition: dict[str, Any] = {}
-        if module_id:
-            module_partition = {
-                "gsi2pk": self.keys.module_lookup(module_id),
-                "gsi2sk": f"{LINK_PREFIX}{sort_key}#{lesson.lesson_id}",
-            }
         return LessonLinkItem(
             self.keys.course(course_id),
             self.keys.link_sk(module_id, lesson.lesson_id),
@@ -112,7 +107,7 @@ class LessonRepository:
             lesson_id=lesson.lesson_id,
             lesson=lesson_summary(lesson),
             position=sort_key,
-            **module_partition,
+            **_module_partition(self.keys, module_id, sort_key, lesson.lesson_id),
             **fields,
         )
 
@@ -204,7 +199,7 @@ class LessonRepository:
         for index, link in enumerate(links):
             action = [LessonLinkItem.lesson.set(summary)]
             writes.update(link, action, condition=LessonLinkItem.pk.exists(), name=str(index))
-        self._mark(writes, links)
+        self._mark(writes, links, structure=False)
 
     def _refresh(self, links: Sequence[LessonLinkItem], summary: dict[str, Any]) -> None:
         """Refresh the copies of one chunk in a transaction; a link removed meanwhile is skipped."""
@@ -232,7 +227,7 @@ class LessonRepository:
                 writes.check(CourseItem, (course.pk, course.sk), CourseItem.pk.exists(), name="course")
                 if module is not None:
                     writes.check(ModuleItem, (module.pk, module.sk), ModuleItem.pk.exists(), name="module")
-                mark_changed(writes, self.keys, link.course_id)
+                mark_changed(writes, self.keys, link.course_id, structure=True)
         except Cancelled as cancelled:
             if cancelled.failed("link"):
                 raise AlreadyLinked(link.lesson_id) from cancelled
@@ -248,7 +243,7 @@ class LessonRepository:
             with transaction() as writes:
                 writes.delete(link, condition=LessonLinkItem.pk.exists(), name="link")
                 writes.delete(pointer)
-                mark_changed(writes, self.keys, course_id)
+                mark_changed(writes, self.keys, course_id, structure=True)
         except Cancelled as cancelled:
             if cancelled.failed("link"):
                 raise LinkNotFound(lesson_id) from cancelled
@@ -267,22 +262,55 @@ class LessonRepository:
                     with transaction() as writes:
                         for link in chunk:
                             writes.delete(link)
-                        self._mark(writes, chunk)
+                        self._mark(writes, chunk, structure=True)
                 links = []
             delete_with_children(
                 lesson,
                 LessonItem.pk.exists(),
                 [*rest, *links],
-                also=lambda writes: self._mark(writes, links),
+                also=lambda writes: self._mark(writes, links, structure=True),
                 room_for_also=len({link.course_id for link in links}),
             )
         except Cancelled as cancelled:
             raise concurrent_change(cancelled, lesson.lesson_id, "head")  # noqa: B904
 
-    def _mark(self, writes: Transaction, links: Sequence[LessonLinkItem]) -> None:
-        """Mark changed the tree of each course the links are in (once each)."""
+    def _mark(self, writes: Transaction, links: Sequence[LessonLinkItem], structure: bool) -> None:
+        """Mark changed the tree of each course the links are in (once each); with `structure`,
+        their order too (the links go)."""
         for course_id in dict.fromkeys(link.course_id for link in links):
-            mark_changed(writes, self.keys, course_id)
+            mark_changed(writes, self.keys, course_id, structure=structure)
+
+
+def _module_partition(keys: Keys, module_id: str | None, position: str, lesson_id: str) -> dict[str, Any]:
+    """Where a module's link sits in the module's lookup partition, by its position (none for a
+    course-level link)."""
+    if module_id is None:
+        return {"gsi2pk": None, "gsi2sk": None}
+    return {"gsi2pk": keys.module_lookup(module_id), "gsi2sk": f"{LINK_PREFIX}{position}#{lesson_id}"}
+
+
+def placed_again(
+    link: LessonLinkItem, module_id: str | None, position: str, course_id: str | None = None
+) -> LessonLinkItem:
+    """The link with its settings and lesson summary, placed in `module_id` (None: the course
+    itself) at `position`: in its own course (a reorder's move or new order), or in `course_id`
+    (a copy of the course)."""
+    keys = Keys(tenant_and_id(link.pk)[0])
+    course_id = course_id or link.course_id
+    kept = {
+        name: getattr(link, name)
+        for name in LessonLinkItem.get_attributes()
+        if name not in ("pk", "sk", "kind", "gsi2pk", "gsi2sk", "course_id", "module_id", "position")
+    }
+    return LessonLinkItem(
+        keys.course(course_id),
+        keys.link_sk(module_id, link.lesson_id),
+        **kept,
+        course_id=course_id,
+        module_id=module_id,
+        position=position,
+        **_module_partition(keys, module_id, position, link.lesson_id),
+    )
 
 
 def copy_chunks(

@@ -1,8 +1,8 @@
 """Modules and submodules, stored in their course's item collection.
 
 Each module heads its own partition of LookupIndex (found by id), which also holds a copy of
-each of its submodules and its lesson links: a module, its submodules or its lessons are each
-one Query. Submodules cannot have submodules (two levels, refused deeper)."""
+each of its submodules and its lesson links (kept for its writers; its lists are read from the
+course's tree since issue 16). Submodules cannot have submodules (two levels, refused deeper)."""
 
 from collections.abc import Sequence
 from typing import Any
@@ -53,7 +53,7 @@ class ModuleRepository:
             **fields,
         )
 
-    def _entry(self, module: ModuleItem, parent_id: str) -> SubmoduleEntry:
+    def entry_under(self, module: ModuleItem, parent_id: str) -> SubmoduleEntry:
         """The submodule's copy in its parent's partition, ordered as its parent lists it."""
         fields = {name: getattr(module, name) for name in ModuleFields.get_attributes() if name not in _KEY_ATTRIBUTES}
         return SubmoduleEntry(
@@ -81,18 +81,6 @@ class ModuleRepository:
         except ModuleItem.DoesNotExist:
             return None
 
-    def get_with_submodules(self, module_id: str) -> tuple[ModuleItem | None, list[SubmoduleEntry]]:
-        """The module and its submodules (their copies, in list order): one Query."""
-        found = self._lookup(module_id, LmsItem.gsi2sk.between(MODULE_HEAD, f"{CHILD_PREFIX}\uffff"))
-        head = first_of(found, ModuleItem)
-        return head, [item for item in found if isinstance(item, SubmoduleEntry)]
-
-    def get_with_links(self, module_id: str) -> tuple[ModuleItem | None, list[LessonLinkItem]]:
-        """The module and the lesson links placed in it (not in its submodules): one Query."""
-        found = self._lookup(module_id)
-        head = first_of(found, ModuleItem)
-        return head, [item for item in found if isinstance(item, LessonLinkItem)]
-
     def create(self, module: ModuleItem, course: CourseItem, parent: ModuleItem | None) -> None:
         """Write the module (and its copy under its parent) while the course keeps the status it
         was read with and the parent is still there; ParentGone otherwise."""
@@ -106,24 +94,25 @@ class ModuleRepository:
                     name="course",
                 )
                 if parent is not None:
-                    writes.save(self._entry(module, parent.module_id))
+                    writes.save(self.entry_under(module, parent.module_id))
                     writes.check(
                         ModuleItem, (parent.pk, parent.sk), ModuleItem.parent_id.does_not_exist(), name="parent"
                     )
-                mark_changed(writes, self.keys, module.course_id)
+                mark_changed(writes, self.keys, module.course_id, structure=True)
         except Cancelled as cancelled:
             if cancelled.failed("course") or cancelled.failed("parent"):
                 raise ParentGone(module.module_id) from cancelled
             raise concurrent_change(cancelled, module.module_id)  # noqa: B904 - chained implicitly
 
-    def save(self, module: ModuleItem) -> None:
-        """Write a changed module, guarded by its version, with its copy under its parent."""
+    def save(self, module: ModuleItem, reordered: bool) -> None:
+        """Write a changed module, guarded by its version, with its copy under its parent;
+        `reordered` when its `ordering` changed (the course's order did)."""
         try:
             with transaction() as writes:
                 writes.save(module, name="module")
                 if module.parent_id is not None:
-                    writes.save(self._entry(module, module.parent_id))
-                mark_changed(writes, self.keys, module.course_id)
+                    writes.save(self.entry_under(module, module.parent_id))
+                mark_changed(writes, self.keys, module.course_id, structure=reordered)
         except Cancelled as cancelled:
             raise concurrent_change(cancelled, module.module_id, "module")  # noqa: B904
 
@@ -144,7 +133,7 @@ class ModuleRepository:
                 children += [item, link_pointer(self.keys, item)]
 
         def mark(writes: Transaction) -> None:
-            mark_changed(writes, self.keys, module.course_id)
+            mark_changed(writes, self.keys, module.course_id, structure=True)
 
         def mark_alone() -> None:  # children deleted in batches first: the tree shows it at once
             with transaction() as writes:

@@ -39,7 +39,9 @@ from shared.repository.items import (
     LessonAttemptItem,
     LessonLinkItem,
     PassedLesson,
+    TrackListEntry,
 )
+from shared.repository.listing import ListEntry, relist
 
 
 class AlreadyExists(Exception):
@@ -53,6 +55,15 @@ class CourseProgress:
     enrollment: EnrollmentCopy | None
     track: CourseTrackItem | None
     attempts: dict[str, list[CourseAttempt]]  # lesson -> its attempts in the course, by number
+
+
+def track_entries(keys: Keys, track: CourseTrackItem | None) -> list[ListEntry]:
+    """The track's entry in its course's list of tracks of its status (none for a track stored
+    before tracks were listed, not `listed`: it is in no list yet)."""
+    if track is None or not track.listed:
+        return []
+    place = f"{track.start_datetime}#{track.course_track_id}"
+    return [TrackListEntry(keys.track_list(track.course_id, track.status), place, user_id=track.user_id)]
 
 
 def course_attempt(keys: Keys, attempt: LessonAttemptItem) -> CourseAttempt | None:
@@ -156,12 +167,26 @@ class TrackingRepository:
         )
 
     def create_track(self, track: CourseTrackItem) -> None:
-        """Write a new track (a first version: AlreadyExists if the user has one for the course)."""
-        _save(track, AlreadyExists)
+        """Write a new track, listed (a first version: AlreadyExists if the user has one for the
+        course)."""
+        self._save_track(track, None, AlreadyExists)
 
-    def save_track(self, track: CourseTrackItem) -> None:
-        """Write a changed track if nobody changed it since it was read (ConcurrentModification)."""
-        _save(track, ConcurrentModification)
+    def save_track(self, track: CourseTrackItem, read: CourseTrackItem) -> None:
+        """Write a changed track (`read`: as it was read) if nobody changed it since
+        (ConcurrentModification), its list entry moved with its status."""
+        self._save_track(track, read, ConcurrentModification)
+
+    def _save_track(self, track: CourseTrackItem, read: CourseTrackItem | None, on_condition: type[Exception]) -> None:
+        track.listed = True
+        moved = relist(track_entries(self.keys, read), track_entries(self.keys, track))
+        try:
+            with transaction() as writes:
+                writes.save(track, name="track")
+                moved.apply(writes)
+        except Cancelled as cancelled:
+            if cancelled.failed("track"):
+                raise on_condition(track.pk) from cancelled
+            raise concurrent_change(cancelled, track.course_track_id)  # noqa: B904
 
     # Lesson attempts
 
@@ -220,7 +245,13 @@ class TrackingRepository:
                 raise on_condition(attempt.pk) from cancelled
             raise concurrent_change(cancelled, attempt.lesson_track_id)  # noqa: B904
 
-    def complete_attempt(self, attempt: LessonAttemptItem, passed: bool, track: CourseTrackItem | None) -> None:
+    def complete_attempt(
+        self,
+        attempt: LessonAttemptItem,
+        passed: bool,
+        track: CourseTrackItem | None,
+        track_read: CourseTrackItem | None = None,
+    ) -> None:
         """Write the completed attempt, the lesson as passed in its course (when it is, and has
         one: a pass under the lesson's own rules counts for no course) and the advanced course
         track (when there is one) in one transaction; ConcurrentModification if the attempt or the
@@ -241,7 +272,9 @@ class TrackingRepository:
                         )
                     )
                 if track is not None:
+                    track.listed = True
                     writes.save(track, name="track")
+                    relist(track_entries(self.keys, track_read), track_entries(self.keys, track)).apply(writes)
         except Cancelled as cancelled:
             raise concurrent_change(cancelled, attempt.lesson_track_id, "attempt", "track")  # noqa: B904
 

@@ -1,8 +1,9 @@
 """Request and response bodies of the Courses group, as the contract spells them."""
 
-from typing import Any, Literal, Self
+from typing import Annotated, Any, Literal, Self
+from uuid import UUID
 
-from pydantic import Field, model_validator
+from pydantic import Field, StringConstraints, model_validator
 
 from shared.schemas.common import (
     FormBool,
@@ -117,6 +118,7 @@ class CourseDetails(CourseSummary):
     description: str | None
     certificate_term: str | dict[str, Any] | None
     certificate_id: str | None
+    structure_version: str  # moves with every change of the course's order (PUT .../structure)
     modules: list[TreeModule]
     lessons: list[LessonEntry]
 
@@ -137,3 +139,58 @@ class CourseOut(CourseSummary):
     updated_by: str | None
     updated_at: str | None
     image_url: str | None = None  # single reads: a short-lived URL of `image`
+
+
+# A reorder names every module and link of the course; these bound one request's work (a course of
+# 1,000 links and its modules fits with room to spare).
+MAX_STRUCTURE_MODULES = 500
+MAX_STRUCTURE_LINKS = 5_000
+
+
+class StructureSubmodule(RequestModel):
+    """A submodule in its place, with its lessons in order (no `subModules`: two levels only)."""
+
+    module_id: UUID
+    lessons: list[UUID] = Field(default_factory=list, max_length=MAX_STRUCTURE_LINKS)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _two_levels(cls, data: Any) -> Any:
+        if cls is StructureSubmodule and isinstance(data, dict) and "subModules" in data:
+            raise ValueError("a submodule has no subModules: modules go two levels deep, no third")
+        return data
+
+
+class StructureModule(StructureSubmodule):
+    """A top-level module in its place, with its lessons and submodules in order."""
+
+    sub_modules: list[StructureSubmodule] = Field(default_factory=list, max_length=MAX_STRUCTURE_MODULES)
+
+
+class CourseStructure(RequestModel):
+    """`PUT /api/courses/{courseId}/structure`: the whole order of the course, every module and every
+    lesson link once, position in each array giving the order. `structureVersion`, when sent, must
+    be the course's current one (from `details`)."""
+
+    structure_version: Annotated[str, StringConstraints(max_length=20)] | None = None
+    modules: list[StructureModule] = Field(default_factory=list, max_length=MAX_STRUCTURE_MODULES)
+    lessons: list[UUID] = Field(default_factory=list, max_length=MAX_STRUCTURE_LINKS)
+
+    @model_validator(mode="after")
+    def _within_bounds(self) -> Self:
+        modules: list[StructureSubmodule] = [*self.modules, *(sub for top in self.modules for sub in top.sub_modules)]
+        if len(modules) > MAX_STRUCTURE_MODULES:
+            raise ValueError(f"a course's structure holds at most {MAX_STRUCTURE_MODULES} modules")
+        if len(self.lessons) + sum(len(module.lessons) for module in modules) > MAX_STRUCTURE_LINKS:
+            raise ValueError(f"a course's structure holds at most {MAX_STRUCTURE_LINKS} lesson links")
+        return self
+
+
+class CourseClone(RequestModel):
+    """`POST /api/courses/{courseId}/clone`, every field optional: the copy's title (else the
+    course's, marked a copy), alias (else one derived from the title) and status (else
+    `unpublished`)."""
+
+    title: Title | None = None
+    alias: Slug | None = None
+    status: CourseStatus | None = None

@@ -98,3 +98,26 @@ class EnrollmentOut(ResponseModel):
     updated_by: str | None
     updated_at: str | None
     course: EnrollmentCourseDetails
+
+
+class ReportRow(ResponseModel):
+    """A learner of the course in its progress report (`api.course.report`): their enrollment as it
+    stands (null for a track without one) and their course track (null fields: not started)."""
+
+    user_id: str
+    enrollment_id: str | None
+    enrollment_status: EnrollmentStatus | None
+    end_time: str | None
+    track_status: str | None
+    completed_lessons: int
+    no_of_lessons: int
+    progress: int
+    last_accessed_date: str | None
+    cert_gen_date: str | None
+
+
+class CourseReport(ResponseModel):
+    """`api.course.report`: the page's rows and how many match (`count`, exact)."""
+
+    count: int
+    learners: list[ReportRow]

@@ -10,6 +10,7 @@ from shared.auth import Principal
 from shared.clock import utc_now
 from shared.errors import Conflict, Forbidden, Invalid, NotFound
 from shared.observability import count
+from shared.repository.base import snapshot
 from shared.repository.items import CourseTrackItem
 from shared.repository.tracking import AlreadyExists, TrackingRepository
 from shared.schemas.tracking import (
@@ -142,6 +143,7 @@ def update_course_tracking(caller: Principal, course_id: str, data: CourseTrackU
 
     def attempt() -> CourseTrackOut:
         track = _track_to_change(caller, repository, user_id, course_id)
+        read = snapshot(track)
         if not caller.is_staff and data.status and track.status == COMPLETED:
             raise Conflict(f"Course {course_id} is already completed for user {user_id}.")
         counted = repository.counted_lessons(course_id)
@@ -157,7 +159,7 @@ def update_course_tracking(caller: Principal, course_id: str, data: CourseTrackU
         if data.last_accessed_date or not caller.is_staff:  # a learner's update is an access, now
             track.last_accessed_date = data.last_accessed_date or now
         track.updated_by, track.updated_at = caller.user_id, now
-        repository.save_track(track)
+        repository.save_track(track, read)
         return CourseTrackOut.model_validate(track)
 
     return with_retries(attempt, "course tracking")
@@ -172,6 +174,7 @@ def complete_course_tracking(caller: Principal, course_id: str, data: CourseTrac
 
     def attempt() -> CourseTrackOut:
         track = _track_to_change(caller, repository, user_id, course_id)
+        read = snapshot(track)
         if track.status == COMPLETED:
             return CourseTrackOut.model_validate(track)
         counted = repository.counted_lessons(course_id)
@@ -192,7 +195,7 @@ def complete_course_tracking(caller: Principal, course_id: str, data: CourseTrac
             raise Invalid(f"endDatetime must not be before the track's startDatetime ({track.start_datetime}).")
         complete(track, end, data.cert_gen_date)
         track.updated_by, track.updated_at = caller.user_id, now
-        repository.save_track(track)
+        repository.save_track(track, read)
         return CourseTrackOut.model_validate(track)
 
     return with_retries(attempt, "course tracking")

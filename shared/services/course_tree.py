@@ -9,13 +9,17 @@ built after the write either way, so it is never stale to the writer. The Stream
 them too, as soon as a change is seen, so learners mostly find them built."""
 
 import json
+import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from shared.auth import Principal
+from shared.clock import TIMESTAMP_FORMAT, sortable_now, utc_now
 from shared.deflated import Deflated, deflate, inflate
-from shared.repository.base import LmsItem, first_of
+from shared.repository import structure
+from shared.repository.base import ConcurrentModification, LmsItem, first_of
 from shared.repository.items import (
     LEARNER_VIEW,
     STAFF_VIEW,
@@ -23,9 +27,10 @@ from shared.repository.items import (
     LessonLinkItem,
     ModuleFields,
     ModuleItem,
+    ReorderPlan,
     TreeHead,
 )
-from shared.repository.trees import TreeRepository
+from shared.repository.trees import TreeRepository, current
 from shared.schemas.courses import CourseDetails, CourseOut, TreeModule, TreeSubmodule
 from shared.schemas.lessons import LessonEntry
 from shared.schemas.modules import ModuleSummary
@@ -66,9 +71,13 @@ def view_of(caller: Principal) -> str:
 
 def details(caller: Principal, course_id: str) -> Deflated:
     """The caller's view of the course's tree as stored, built first if it is not current. 404
-    when the course is not there, or not published for a learner."""
+    when the course is not there, or not published for a learner. A reorder found cut off
+    part-way is finished first (while one is applied, the stored documents are current)."""
     trees, view = TreeRepository(caller.tenant_id), view_of(caller)
     stored = trees.read(course_id, view)
+    if stored.head is not None and interrupted(stored.head):
+        finish_interrupted(trees, course_id, stored.head)
+        stored = trees.read(course_id, view)
     if stored.current and stored.head is not None:
         if view == LEARNER_VIEW and not stored.head.shown_to_learners:
             raise course_not_found(course_id)
@@ -92,7 +101,7 @@ def refresh(tenant_id: str, course_id: str) -> bool:
     StreamProjector, on a change of the tree's revision). Whether anything was built."""
     trees = TreeRepository(tenant_id)
     head = trees.read_head(course_id)
-    if head is not None and head.built == head.revision:
+    if current(head):
         return False
     return rebuild(trees, course_id, head) is not None
 
@@ -106,19 +115,26 @@ def rebuild(trees: TreeRepository, course_id: str, head: TreeHead | None) -> dic
     if course is None:
         return None
     shown = course.status == PUBLISHED
-    documents = {
-        STAFF_VIEW: _document(build(course, items, for_learners=False)),
-        LEARNER_VIEW: _document(build(course, items, for_learners=True)) if shown else None,
-    }
+    documents = documents_of(course, items, int(head.structure) if head else 0)
     trees.store(course_id, head, documents, shown_to_learners=shown)
     return documents
+
+
+def documents_of(course: CourseItem, items: Sequence[LmsItem], structure: int) -> dict[str, Deflated | None]:
+    """Both views' documents of the structure `items`, with `structureVersion` (the learners' is
+    None while the course is not published)."""
+    version, shown = str(structure), course.status == PUBLISHED
+    return {
+        STAFF_VIEW: _document(build(course, items, version, for_learners=False)),
+        LEARNER_VIEW: _document(build(course, items, version, for_learners=True)) if shown else None,
+    }
 
 
 def _document(tree: CourseDetails) -> Deflated:
     return deflate(tree.model_dump_json(by_alias=True).encode())
 
 
-def build(course: CourseItem, items: Sequence[LmsItem], for_learners: bool) -> CourseDetails:
+def build(course: CourseItem, items: Sequence[LmsItem], structure_version: str, for_learners: bool) -> CourseDetails:
     """The tree: modules in order, each with its submodules and lessons, and the course-level
     lessons. For learners, published modules (under published parents) and links only."""
     modules = [
@@ -142,6 +158,71 @@ def build(course: CourseItem, items: Sequence[LmsItem], for_learners: bool) -> C
     ]
     return CourseDetails(
         **CourseOut.model_validate(course).model_dump(),
+        structure_version=structure_version,
         modules=tree,
         lessons=shown_entries(links_by_module[None], for_learners),
     )
+
+
+# A reorder runs well within the Courses function's timeout (10 s); a pin older than this was left
+# by one cut off part-way (a crash, a timeout), and the next reader or reorder finishes its plan.
+REORDER_SECONDS = 60
+
+
+def interrupted(head: TreeHead) -> bool:
+    """Whether the head is pinned by a reorder cut off part-way."""
+    if not head.reordering or not head.reordering_since:
+        return False
+    cutoff = (datetime.now(UTC) - timedelta(seconds=REORDER_SECONDS)).strftime(TIMESTAMP_FORMAT)
+    return head.reordering_since < cutoff
+
+
+def apply_order(
+    trees: TreeRepository,
+    course_id: str,
+    pinned: TreeHead,
+    plan: ReorderPlan,
+    items: Sequence[LmsItem] | None = None,
+) -> dict[str, Deflated | None]:
+    """Apply a pinned reorder's plan to the structure (`items`, when read since the head the pin
+    required, else read now) and finish it: the modules and links moved in as many transactions
+    as they take (each under the pin), then the documents of the new order stored as the next
+    revision and the pin released, in one transaction. Until then readers get the documents from
+    before. The new documents; PinLost if another reorder took the pin over."""
+    keys, at = trees.keys, utc_now()
+    for tries in range(1, APPLY_ATTEMPTS + 1):
+        items = items if items is not None else trees.read_structure(course_id)
+        steps = structure.steps_to(keys, items, plan.order, plan.by, at, sortable_now())
+        try:
+            structure.apply(trees, course_id, plan.token, steps)
+            break
+        except ConcurrentModification:  # an item changed between the read and the write: read again
+            if tries == APPLY_ATTEMPTS:
+                raise
+            items = None
+    if steps or items is None:
+        items = trees.read_structure(course_id)
+    course = first_of(items, CourseItem)
+    if course is None:
+        raise course_not_found(course_id)
+    documents = documents_of(course, items, int(pinned.structure) + 1)
+    if not trees.unpin(course_id, pinned, plan.token, documents, shown_to_learners=course.status == PUBLISHED):
+        raise structure.PinLost(course_id)
+    return documents
+
+
+APPLY_ATTEMPTS = 3
+
+
+def finish_interrupted(trees: TreeRepository, course_id: str, head: TreeHead) -> None:
+    """Take over a reorder cut off part-way and finish its plan (another reader may be doing the
+    same: whoever takes the pin first finishes it, the others read what it leaves)."""
+    plan = trees.read_plan(course_id)
+    if plan is None or plan.token != head.reordering:
+        return
+    taken = ReorderPlan(plan.pk, plan.sk, token=str(uuid.uuid4()), order=plan.order, by=plan.by)
+    try:
+        trees.pin(course_id, head, taken, since=utc_now(), taken_over=True)
+        apply_order(trees, course_id, head, taken)
+    except (ConcurrentModification, structure.PinLost):
+        return

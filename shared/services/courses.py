@@ -14,7 +14,7 @@ from shared.pagination import paginate
 from shared.repository.base import first_of, snapshot
 from shared.repository.courses import AliasTaken, CourseRepository
 from shared.repository.enrollments import EnrollmentRepository
-from shared.repository.items import CourseItem, ModuleFields
+from shared.repository.items import CourseItem, ModuleFields, TreeHead
 from shared.repository.listing import listings_ready
 from shared.schemas.common import MessageResult
 from shared.schemas.courses import (
@@ -44,33 +44,47 @@ def slugify(title: str) -> str:
 
 def create_course(caller: Principal, data: CourseCreate) -> CourseOut:
     """Create a course (and store its image, if sent)."""
-    fields = data.model_dump(exclude_none=True, exclude={"alias", "image"})
+    fields = data.model_dump(exclude_none=True, exclude={"alias", "image", "title"})
     fields.setdefault("status", DEFAULT_STATUS)
     with new_image(caller.tenant_id, data.image) as image:
-        course = _create_with_alias(CourseRepository(caller.tenant_id), caller, data, {**fields, "image": image})
+        repository = CourseRepository(caller.tenant_id)
+        course = create_with_alias(
+            repository, caller, str(uuid.uuid4()), data.title, data.alias, {**fields, "image": image}
+        )
     count("CourseCreated")
     return with_image_url(CourseOut.model_validate(course))
 
 
-def _create_with_alias(
-    repository: CourseRepository, caller: Principal, data: CourseCreate, fields: dict[str, Any]
+def create_with_alias(
+    repository: CourseRepository,
+    caller: Principal,
+    course_id: str,
+    title: str,
+    sent_alias: str | None,
+    fields: dict[str, Any],
 ) -> CourseItem:
-    """A sent alias must be free (409); one derived from the title gets a suffix when taken.
-    Another create holding the claim or a list's counter mid-transaction is waited out."""
-    course_id = str(uuid.uuid4())
-    stem = data.alias or slugify(data.title)
+    """Create the course: a sent alias must be free (409); one derived from the title gets a
+    suffix when taken. Another create holding the claim or a list's counter mid-transaction is
+    waited out."""
+    stem = sent_alias or slugify(title)
     alias = stem
 
     def attempt() -> CourseItem:
         nonlocal alias
         for _ in range(ALIAS_ATTEMPTS):
             course = repository.new_course(
-                course_id, sortable_now(), alias=alias, created_by=caller.user_id, created_at=utc_now(), **fields
+                course_id,
+                sortable_now(),
+                title=title,
+                alias=alias,
+                created_by=caller.user_id,
+                created_at=utc_now(),
+                **fields,
             )
             try:
                 repository.create(course)
             except AliasTaken:
-                if data.alias:
+                if sent_alias:
                     raise Conflict(f"The alias '{alias}' is already used by another course; choose another.") from None
                 alias = f"{stem}-{uuid.uuid4().hex[:6]}"
                 continue
@@ -155,6 +169,8 @@ def delete_course(caller: Principal, course_id: str, force: bool = False) -> Mes
         course = first_of(items, CourseItem)
         if course is None:
             raise course_not_found(course_id)
+        if (head := first_of(items, TreeHead)) is not None and head.reordering:
+            raise Conflict(f"Course {course_id} is being reordered right now; send the request again in a moment.")
         active = enrollments.active_in_course(course_id, utc_now())
         if active and not force:
             raise Conflict(

@@ -130,18 +130,31 @@ def list_enrollments(
             raise Forbidden("Learners may list only their own enrollments.")
         user_id = caller.user_id
     now = utc_now()
-    repository = EnrollmentRepository(caller.tenant_id)
-    if not listings_ready():  # the table's enrollments are not all listed yet (the `listings` backfill)
-        count, found = _read_unlisted(repository, user_id, course_id, status, now)
-        shown = paginate(found, page, limit)
-    elif user_id and course_id:  # one enrollment at most
-        enrollment = repository.of_user(course_id, user_id)
-        found = [enrollment] if enrollment is not None and _listed_as(enrollment, status, now) else []
-        count, shown = len(found), paginate(found, page, limit)
-    else:
-        count, shown = repository.page(user_id, course_id, status, (page - 1) * limit, limit, now)
+    count, shown = enrollments_page(caller.tenant_id, user_id, course_id, status, page, limit, now)
     summaries = [as_it_stands(EnrollmentSummary, enrollment, now) for enrollment in shown]
     return EnrollmentList(count=count, enrollments=summaries)
+
+
+def enrollments_page(
+    tenant_id: str,
+    user_id: str | None,
+    course_id: str | None,
+    status: EnrollmentStatus | None,
+    page: int,
+    limit: int,
+    now: str,
+) -> tuple[int, list[EnrollmentItem]]:
+    """How many enrollments match (of the user, the course, or both) and the page's, newest
+    first, from the list the filters name (docs/DATA-MODEL.md: Lists)."""
+    repository = EnrollmentRepository(tenant_id)
+    if not listings_ready():  # the table's enrollments are not all listed yet (the `listings` backfill)
+        count, found = _read_unlisted(repository, user_id, course_id, status, now)
+        return count, paginate(found, page, limit)
+    if user_id and course_id:  # one enrollment at most
+        enrollment = repository.of_user(course_id, user_id)
+        found = [enrollment] if enrollment is not None and _listed_as(enrollment, status, now) else []
+        return len(found), paginate(found, page, limit)
+    return repository.page(user_id, course_id, status, (page - 1) * limit, limit, now)
 
 
 def _listed_as(enrollment: EnrollmentItem, status: EnrollmentStatus | None, now: str) -> bool:

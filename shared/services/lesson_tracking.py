@@ -11,7 +11,7 @@ from shared.auth import Principal
 from shared.clock import utc_now
 from shared.errors import Conflict, Invalid, NotFound
 from shared.observability import count
-from shared.repository.base import ConcurrentModification, LmsItem, first_of
+from shared.repository.base import ConcurrentModification, LmsItem, first_of, snapshot
 from shared.repository.items import (
     LESSON_SK,
     CourseTrackItem,
@@ -260,6 +260,7 @@ def complete_lesson_tracking(caller: Principal, lesson_id: str, data: LessonTrac
         if item is None:
             raise _not_started(user_id, lesson_id, data.attempt)
         track, may_count = track_to_advance(item)
+        track_read = snapshot(track) if track is not None else None
         if item.status == COMPLETED:
             return LessonTrackOut.model_validate(item)
         total_marks, passing_marks = item.lesson["total_marks"], item.lesson["passing_marks"]
@@ -272,7 +273,7 @@ def complete_lesson_tracking(caller: Principal, lesson_id: str, data: LessonTrac
         advanced = (
             passed and may_count and track is not None and roll_up(track, lesson_id, counted, now, caller.user_id)
         )
-        repository.complete_attempt(item, passed, track if advanced else None)
+        repository.complete_attempt(item, passed, track if advanced else None, track_read)
         count("LessonAttemptCompleted")
         return LessonTrackOut.model_validate(item)
 

@@ -30,9 +30,8 @@ from shared.schemas.media import AttachmentOut
 from shared.services import course_tree
 from shared.services.access import lesson_shown
 from shared.services.changes import apply_changes, dates_in_order, with_retries
-from shared.services.course_tree import shown_entries
 from shared.services.images import discard_image, new_image, sent_image, with_image_url
-from shared.services.modules import module_not_found, shown_alone
+from shared.services.modules import in_tree, module_not_found
 from shared.services.visibility import PUBLISHED, course_not_found, lesson_not_found
 
 
@@ -191,11 +190,9 @@ def list_course_lessons(
 def list_module_lessons(
     caller: Principal, module_id: str, status: str | None, page: int | None, limit: int | None
 ) -> LessonList:
-    """The lessons placed in the module itself (not in its submodules), in the order added: one
-    Query of the module's partition; a page of them when one is asked for."""
-    repository = ModuleRepository(caller.tenant_id)
-    module, links = repository.get_with_links(module_id)
-    if shown_alone(caller, repository, module) is None:
-        raise module_not_found(module_id)
-    entries = [entry for entry in shown_entries(links, not caller.is_staff) if status is None or entry.status == status]
+    """The lessons placed in the module itself (not in its submodules), in the order of the
+    course's tree (the order added, or a reorder's), from the caller's view of the tree; a page of
+    them when one is asked for."""
+    _, module = in_tree(caller, module_id)
+    entries = [LessonEntry.model_validate(entry) for entry in module["lessons"] if status in (None, entry["status"])]
     return LessonList(count=len(entries), lessons=page_or_all(entries, page, limit))

@@ -122,15 +122,31 @@ def list_course_modules(
     )
 
 
-def list_submodules(caller: Principal, module_id: str, page: int | None, limit: int | None) -> Submodules:
-    """A module's submodules in order (none for a submodule: there is no third level): one Query
-    of the module's partition; a page of them when one is asked for."""
-    repository = ModuleRepository(caller.tenant_id)
-    module, entries = repository.get_with_submodules(module_id)
-    if shown_alone(caller, repository, module) is None:
+def in_tree(caller: Principal, module_id: str) -> tuple[str, dict[str, Any]]:
+    """The module's course and the module as the caller's view of the course's tree shows it, with
+    its lessons (and, for a top-level module, its submodules), in the tree's order: the module by
+    id (one Query), then the tree (one Query while current), so a module's lists agree with the
+    course's at every moment (a reorder shows in both at once). 404 when the view does not show it."""
+    module = ModuleRepository(caller.tenant_id).get(module_id)
+    if module is None or not learner_sees(caller, module):
         raise module_not_found(module_id)
-    visible = [ModuleSummary.model_validate(entry) for entry in entries if caller.is_staff or entry.status == PUBLISHED]
-    return Submodules(count=len(visible), sub_modules=page_or_all(visible, page, limit))
+    try:
+        tree = course_tree.tree_of(caller, module.course_id)
+    except NotFound:
+        raise module_not_found(module_id) from None
+    for top in tree["modules"]:
+        for shown in (top, *top["subModules"]):
+            if shown["moduleId"] == module_id:
+                return module.course_id, shown
+    raise module_not_found(module_id)  # a learner's, under an unpublished parent
+
+
+def list_submodules(caller: Principal, module_id: str, page: int | None, limit: int | None) -> Submodules:
+    """A module's submodules in order (none for a submodule: there is no third level), from the
+    caller's view of its course's tree; a page of them when one is asked for."""
+    course_id, module = in_tree(caller, module_id)
+    subs = [ModuleSummary.model_validate({**sub, "courseId": course_id}) for sub in module.get("subModules", [])]
+    return Submodules(count=len(subs), sub_modules=page_or_all(subs, page, limit))
 
 
 def update_module(caller: Principal, module_id: str, changes: ModuleUpdate) -> ModuleOut:
@@ -142,9 +158,9 @@ def update_module(caller: Principal, module_id: str, changes: ModuleUpdate) -> M
         module = repository.get(module_id)
         if module is None:
             raise module_not_found(module_id)
-        previous_image = module.image
+        previous_image, previous_ordering = module.image, module.ordering
         apply_changes(module, sent, caller, dates_in_order)
-        repository.save(module)
+        repository.save(module, reordered=module.ordering != previous_ordering)
         if module.image != previous_image:
             discard_image(previous_image)
         return ModuleOut.model_validate(module)

@@ -16,6 +16,7 @@ from shared.repository.base import LmsItem, tenant_and_id
 from shared.repository.enrollments import EnrollmentRepository
 from shared.repository.items import CourseItem, CourseTrackItem, LessonItem, TreeHead
 from shared.repository.lessons import LessonRepository, lesson_summary
+from shared.repository.trees import current
 from shared.services import course_tree
 from shared.services.enrollments import course_summary
 from shared.services.grading import COMPLETED
@@ -68,8 +69,8 @@ def _course_changed(old: CourseItem, new: CourseItem) -> None:
 def _tree_changed(head: TreeHead) -> None:
     """A write changed the course's tree: build its documents now, so readers find them built
     (a read finding them stale builds them itself; this spares the first reader)."""
-    if head.built == head.revision:
-        return  # the record of a store: nothing changed since
+    if current(head):
+        return  # the record of a store (or of a reorder's start): nothing changed since
     tenant_id, course_id = tenant_and_id(head.pk)
     if course_tree.refresh(tenant_id, course_id):
         logger.info("Course tree built", extra={"course_id": course_id, "revision": int(head.revision)})

@@ -36,6 +36,8 @@ EXPECTED: dict[str, tuple[str | int, str | int, str | int, str | int]] = {
     "courses/get": (OK, OK, OK, 404),
     "courses/details": (OK, OK, OK, 404),
     "courses/update": (OK, 403, 403, 404),
+    "courses/structure": (OK, 403, 403, 404),
+    "courses/clone": (OK, 403, 403, 404),
     "courses/delete": (403, 403, 403, 404),
     "modules/create-json": (OK, 403, 403, 404),
     "modules/get": (OK, OK, OK, 404),
@@ -60,6 +62,7 @@ EXPECTED: dict[str, tuple[str | int, str | int, str | int, str | int]] = {
     "enrollments/get": (OK, OK, 403, 404),
     "enrollments/update": (OK, 403, 403, 404),
     "enrollments/cancel": (OK, 403, 403, 404),
+    "enrollments/report": (OK, 403, 403, 404),
     "course_tracking/start": (OK, 403, 403, 404),  # for another user (new-learner)
     "course_tracking/update": (OK, OK, 403, 404),
     "course_tracking/complete": (OK, 409, 403, 404),  # the learner has a lesson left

@@ -9,7 +9,16 @@ import pytest
 from shared import backfills
 from shared.clock import utc_now
 from shared.repository.enrollments import EnrollmentRepository, due_for_expiry
-from shared.repository.items import CourseAttempt, CourseItem, EnrollmentCopy, EnrollmentItem, TreeHead, TreePart
+from shared.repository.items import (
+    CourseAttempt,
+    CourseItem,
+    CourseTrackItem,
+    EnrollmentCopy,
+    EnrollmentItem,
+    TrackListEntry,
+    TreeHead,
+    TreePart,
+)
 from shared.repository.listing import ListCounter, ListEntry, listings_ready
 from shared.repository.marks import COURSE_PROGRESS, LISTINGS, BackfillMark, forget_marks, mark_backfilled, mark_key
 from shared.repository.metering import RequestCounter
@@ -106,7 +115,9 @@ def test_lists_and_trees_of_a_table_written_before_issue_14_come_by_a_resumable_
     # Until the backfill has run, lists are read as before (whole), and answer the same.
     assert not listings_ready()
     assert [pages(api, path, key, query) for path, key, query in reads] == answers
-    # A tree is built by its first read (lazily: no backfill), then read as stored.
+    # A tree is built by its first read (lazily: no backfill), then read as stored. Its order is
+    # counted afresh from a head made now (structureVersion "0").
+    tree["structureVersion"] = "0"
     assert api.call("GET", f"/api/courses/{course_ids[0]}/details").result == tree
     with RequestCounter() as counter:
         assert api.call("GET", f"/api/courses/{course_ids[0]}/details").result == tree
@@ -135,12 +146,17 @@ def test_lists_and_trees_of_a_table_written_before_issue_14_come_by_a_resumable_
 @pytest.fixture
 def before_issue_16(api: Api) -> Iterator[Callable[[], None]]:
     """Turns the tenant's data into what the version before issue 16 stored: no enrollment copies
-    and no attempt copies in the users' progress partitions, and the table not marked."""
+    and no attempt copies in the users' progress partitions, no track lists (nor their counters'
+    counts: tracks unlisted), and the table not marked."""
 
     def strip() -> None:
         for item in tenant_items(api.tenant):
-            if isinstance(item, EnrollmentCopy | CourseAttempt):
+            if isinstance(item, EnrollmentCopy | CourseAttempt | TrackListEntry) or (
+                isinstance(item, ListCounter) and "#LIST#TRACKS#" in item.pk
+            ):
                 item.delete()
+            elif isinstance(item, CourseTrackItem):
+                item.update(actions=[CourseTrackItem.listed.remove()])
         BackfillMark(*mark_key(COURSE_PROGRESS)).delete()
         forget_marks()
 

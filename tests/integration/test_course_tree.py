@@ -211,7 +211,9 @@ def built_now(api: Api, course_id: str, for_learners: bool) -> dict:
     """The tree as it is built from the course's structure now, read afresh."""
     items = CourseRepository(api.tenant).get_structure(course_id)
     course = next(item for item in items if isinstance(item, CourseItem))
-    return json.loads(course_tree.build(course, items, for_learners).model_dump_json(by_alias=True))
+    head = TreeRepository(api.tenant).read_head(course_id)
+    version = str(int(head.structure)) if head else "0"
+    return json.loads(course_tree.build(course, items, version, for_learners).model_dump_json(by_alias=True))
 
 
 def test_a_lesson_update_reaches_every_course_beyond_its_first_transaction(api):

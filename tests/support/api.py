@@ -36,6 +36,7 @@ class ApiResponse:
     status: int
     body: dict[str, Any]
     headers: dict[str, str]
+    text: str = ""  # the body as sent, when it is not JSON (a CSV)
 
     @property
     def result(self) -> Any:
@@ -104,6 +105,8 @@ class Api:
         status, headers, raw = apigw.response_parts(self.host.invoke(function, event))
         if headers.get("Content-Encoding") == "gzip":
             raw = gzip.decompress(raw)
+        if headers.get("Content-Type", "").startswith("text/csv"):
+            return ApiResponse(status, {}, headers, raw.decode())
         return ApiResponse(status, json.loads(raw), headers)
 
     def enroll(self, course_id: str, user_id: str, **fields: Any) -> "ApiResponse":

@@ -8,8 +8,9 @@ from typing import Any
 from shared.repository.base import LmsItem, tenant_key
 from shared.repository.courses import course_entries
 from shared.repository.enrollments import enrollment_entries
-from shared.repository.items import CourseItem, EnrollmentItem, Keys
+from shared.repository.items import CourseItem, CourseTrackItem, EnrollmentItem, Keys
 from shared.repository.listing import ListCounter, ListEntry
+from shared.repository.tracking import track_entries
 
 
 def tenant_items(tenant_id: str) -> list[LmsItem]:
@@ -22,9 +23,15 @@ def assert_lists_match_items(tenant_id: str) -> dict[str, int]:
     keys, items = Keys(tenant_id), tenant_items(tenant_id)
     expected: dict[tuple[str, str], dict[str, Any]] = {}
     for item in items:
-        if isinstance(item, CourseItem | EnrollmentItem):
+        if isinstance(item, CourseItem | EnrollmentItem | CourseTrackItem):
             assert item.listed, f"{item.pk} is not listed"
-            owned = course_entries(keys, item) if isinstance(item, CourseItem) else enrollment_entries(keys, item)
+            owned: list[ListEntry]
+            if isinstance(item, CourseItem):
+                owned = list(course_entries(keys, item))
+            elif isinstance(item, EnrollmentItem):
+                owned = enrollment_entries(keys, item)
+            else:
+                owned = track_entries(keys, item)
             expected |= {(entry.pk, entry.sk): entry.serialize() for entry in owned}
     found = {(item.pk, item.sk): item.serialize() for item in items if isinstance(item, ListEntry)}
     assert found == expected
