@@ -3,7 +3,7 @@
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Query
+from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 
 from shared.api import (
     ADMIN_ONLY,
@@ -31,7 +31,6 @@ from shared.schemas.courses import (
 from shared.services import course_clone, course_structure, courses
 
 app = create_app()
-EVERY_FIELD_LEFT_OUT = CourseClone()  # a clone's body is optional
 
 
 @app.post("/api/courses", operation_id="api.course.create", security=STAFF_ONLY, status_code=201)
@@ -86,7 +85,9 @@ def update_course_structure(caller: Caller, course_id: CourseId, body: CourseStr
 
 
 @app.post("/api/courses/<courseId>/clone", operation_id="api.course.clone", security=STAFF_ONLY, status_code=201)
-def clone_course(caller: Caller, course_id: CourseId, body: CourseClone = EVERY_FIELD_LEFT_OUT) -> CourseOut:
+def clone_course(
+    caller: Caller, course_id: CourseId, body: Annotated[CourseClone, Body(default_factory=CourseClone)]
+) -> CourseOut:
     key = {name.lower(): value for name, value in (app.current_event.headers or {}).items()}.get(IDEMPOTENCY_HEADER)
     return course_clone.clone_course(caller, str(course_id), body, key)
 

@@ -87,7 +87,7 @@ def get_course_report(
     if wants_csv(app.current_event.headers):
         rows = [row.model_dump(by_alias=True) for row in report.learners]
         filename = f"course-{course_id}-report-page-{page}.csv"
-        return CsvResult(rows, course_report.COLUMNS, report.count, filename, instead="ask for fewer rows (limit)")
+        return CsvResult(rows, course_report.columns(), report.count, filename, instead="ask for fewer rows (limit)")
     return Response(status_code=200, body=report.model_dump(by_alias=True), content_type="application/json")
 
 
