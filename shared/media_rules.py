@@ -110,9 +110,9 @@ def object_key(tenant_id: str, media_id: str) -> str:
     return f"{KEY_PREFIX}{quote(tenant_id, safe='')}/{media_id}"
 
 
-def image_key(tenant_id: str) -> str:
-    """Where a new course, module or lesson image goes."""
-    return f"{IMAGE_PREFIX}{quote(tenant_id, safe='')}/{uuid.uuid4()}"
+def image_key(tenant_id: str, image_id: str | None = None) -> str:
+    """Where a new course, module or lesson image goes (under a new id, unless one is given)."""
+    return f"{IMAGE_PREFIX}{quote(tenant_id, safe='')}/{image_id or uuid.uuid4()}"
 
 
 def parse_object_key(key: str) -> tuple[str, str] | None:

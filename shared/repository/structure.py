@@ -66,17 +66,18 @@ def steps_to(keys: Keys, items: Sequence[LmsItem], order: dict[str, Any], by: st
         if isinstance(item, LessonLinkItem):
             links[item.module_id].append(item)
     repository = ModuleRepository(keys.tenant_id)
+    places = places_of(order)
     steps: list[Step] = []
     siblings: dict[Place, int] = defaultdict(int)
-    for place, parent, _ in places_of(order):
+    for place, parent, _ in places:
         if place is None:
             continue
         siblings[parent] += 1
         module = modules[place]
         if module.parent_id != parent or int(module.ordering) != siblings[parent]:
             steps.append(_module_moved(repository, module, parent, siblings[parent], by, at))
-    leaving = _links_leaving(links, order)
-    for place, _, lessons in places_of(order):
+    leaving = _links_leaving(links, places)
+    for place, _, lessons in places:
         here = [link.lesson_id for link in sorted(links[place], key=lambda link: link.position)]
         if here == lessons:
             continue
@@ -113,11 +114,13 @@ def apply(trees: TreeRepository, course_id: str, token: str, steps: Sequence[Ste
             raise ConcurrentModification(course_id) from cancelled
 
 
-def _links_leaving(links: dict[Place, list[LessonLinkItem]], order: dict[str, Any]) -> dict[str, list[LessonLinkItem]]:
+def _links_leaving(
+    links: dict[Place, list[LessonLinkItem]], places: list[tuple[Place, Place, list[str]]]
+) -> dict[str, list[LessonLinkItem]]:
     """Per lesson, its links in places the order no longer puts it, in tree order."""
-    wanted = {(place, lesson_id) for place, _, lessons in places_of(order) for lesson_id in lessons}
+    wanted = {(place, lesson_id) for place, _, lessons in places for lesson_id in lessons}
     leaving: dict[str, list[LessonLinkItem]] = defaultdict(list)
-    for place, _, _ in places_of(order):
+    for place, _, _ in places:
         for link in sorted(links[place], key=lambda link: link.position):
             if (place, link.lesson_id) not in wanted:
                 leaving[link.lesson_id].append(link)

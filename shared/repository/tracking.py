@@ -9,7 +9,7 @@ An attempt made in a course is copied into the user's progress partition for the
 the enrollment's copy and every attempt) is one Query (`progress`)."""
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +19,7 @@ from shared.repository.base import (
     Cancelled,
     ConcurrentModification,
     LmsItem,
+    Transaction,
     concurrent_change,
     condition_failed,
     first_of,
@@ -41,7 +42,7 @@ from shared.repository.items import (
     PassedLesson,
     TrackListEntry,
 )
-from shared.repository.listing import ListEntry, relist
+from shared.repository.listing import ListEntry, Relisting, relist
 
 
 class AlreadyExists(Exception):
@@ -177,16 +178,12 @@ class TrackingRepository:
         self._save_track(track, read, ConcurrentModification)
 
     def _save_track(self, track: CourseTrackItem, read: CourseTrackItem | None, on_condition: type[Exception]) -> None:
+        _save_with(track, self._track_moved(track, read).apply, on_condition)
+
+    def _track_moved(self, track: CourseTrackItem, read: CourseTrackItem | None) -> Relisting:
+        """The written track listed, its entry moved from where the track as read had it."""
         track.listed = True
-        moved = relist(track_entries(self.keys, read), track_entries(self.keys, track))
-        try:
-            with transaction() as writes:
-                writes.save(track, name="track")
-                moved.apply(writes)
-        except Cancelled as cancelled:
-            if cancelled.failed("track"):
-                raise on_condition(track.pk) from cancelled
-            raise concurrent_change(cancelled, track.course_track_id)  # noqa: B904
+        return relist(track_entries(self.keys, read), track_entries(self.keys, track))
 
     # Lesson attempts
 
@@ -235,15 +232,8 @@ class TrackingRepository:
         copy = course_attempt(self.keys, attempt)
         if copy is None:
             _save(attempt, on_condition)
-            return
-        try:
-            with transaction() as writes:
-                writes.save(attempt, name="attempt")
-                writes.save(copy)
-        except Cancelled as cancelled:
-            if cancelled.failed("attempt"):
-                raise on_condition(attempt.pk) from cancelled
-            raise concurrent_change(cancelled, attempt.lesson_track_id)  # noqa: B904
+        else:
+            _save_with(attempt, lambda writes: writes.save(copy), on_condition)
 
     def complete_attempt(
         self,
@@ -272,11 +262,25 @@ class TrackingRepository:
                         )
                     )
                 if track is not None:
-                    track.listed = True
                     writes.save(track, name="track")
-                    relist(track_entries(self.keys, track_read), track_entries(self.keys, track)).apply(writes)
+                    self._track_moved(track, track_read).apply(writes)
         except Cancelled as cancelled:
             raise concurrent_change(cancelled, attempt.lesson_track_id, "attempt", "track")  # noqa: B904
+
+
+def _save_with(
+    item: CourseTrackItem | LessonAttemptItem, also: Callable[[Transaction], None], on_condition: type[Exception]
+) -> None:
+    """Save `item` under its version condition with `also`'s writes, in one transaction; a failed
+    condition raises `on_condition`, another writer's hold ConcurrentModification."""
+    try:
+        with transaction() as writes:
+            writes.save(item, name="item")
+            also(writes)
+    except Cancelled as cancelled:
+        if cancelled.failed("item"):
+            raise on_condition(item.pk) from cancelled
+        raise concurrent_change(cancelled, item.pk)  # noqa: B904
 
 
 def _save(item: CourseTrackItem | LessonAttemptItem, on_condition: type[Exception]) -> None:

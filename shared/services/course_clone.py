@@ -20,7 +20,7 @@ from shared import storage
 from shared.auth import Principal
 from shared.clock import utc_now
 from shared.errors import Conflict
-from shared.media_rules import IMAGE_PREFIX
+from shared.media_rules import image_key
 from shared.observability import count
 from shared.repository import clones
 from shared.repository.base import ConcurrentModification, LmsItem, first_of
@@ -76,13 +76,10 @@ def clone_course(caller: Principal, course_id: str, data: CourseClone, idempoten
                 data.alias,
                 {**fields, "status": status, "image": image_of(course.image)},
             )
-        except ConcurrentModification:
+        except BaseException as failure:  # nothing of the copy stays (a crash aside: see the module)
             clones.remove(written)
-            raise Conflict(
-                f"Course {course_id}'s lessons changed while it was copied; send the request again."
-            ) from None
-        except BaseException:
-            clones.remove(written)
+            if isinstance(failure, ConcurrentModification):
+                raise Conflict(f"Course {course_id}'s lessons changed while it was copied; send it again.") from None
             raise
     count("CourseCloned")
     return with_image_url(CourseOut.model_validate(copy))
@@ -106,7 +103,7 @@ def _copied_images(tenant_id: str, copy_id: str, course: CourseItem, items: Sequ
     """Each image of the course and its modules copied to a key of the copy's own; yields the
     copy's key for an original's. Removed again if the copy then fails."""
     originals = [course.image, *(item.image for item in items if isinstance(item, ModuleItem))]
-    copies = {key: f"{IMAGE_PREFIX}{tenant_id}/{_new_id(copy_id, key)}" for key in originals if key}
+    copies = {key: image_key(tenant_id, _new_id(copy_id, key)) for key in originals if key}
     done: list[str] = []
     try:
         for original, key in copies.items():

@@ -11,7 +11,7 @@ A learner asks for themselves only, and needs the course open to them (free, or 
 enrollment); without it, a course with free lessons still shows those lessons' tracking, and only
 theirs, and a course without any is refused (403, saying why)."""
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,7 +24,7 @@ from shared.repository.tracking import CourseProgress, TrackingRepository
 from shared.schemas.tracking import CourseProgressDetails, CourseTrackOut, NextStep
 from shared.services.access import EnrollmentState, course_open, no_access
 from shared.services.course_tracking import tracked_user
-from shared.services.course_tree import tree_of
+from shared.services.course_tree import lessons_in_order, tree_of
 from shared.services.grading import FINISHED, graded_score, lesson_progress, passes
 from shared.services.visibility import PUBLISHED
 
@@ -95,7 +95,7 @@ def next_step(caller: Principal, course_id: str, user_id: str | None) -> NextSte
     lesson in tree order the user has not passed; null when none is left. With `previous`, the
     lesson before it in tree order, and the course track's status."""
     reading = _read(caller, course_id, user_id)
-    sequence = [entry for entry in _in_tree_order(reading.tree) if reading.open_to_user(entry)]
+    sequence = [entry for entry in lessons_in_order(reading.tree) if reading.open_to_user(entry)]
     tracking = [_tracking(reading.progress.attempts.get(entry["lessonId"], [])) for entry in sequence]
     resumable = [
         (lesson["lastAccessedDate"], index) for index, lesson in enumerate(tracking) if lesson and lesson["openAttempt"]
@@ -138,7 +138,7 @@ def _read(caller: Principal, course_id: str, user_id: str | None) -> Reading:
     enrollment = _enrollment(caller.tenant_id, course_id, user_id, progress)
     if course_open(terms, enrollment, now):
         return Reading(user_id, tree, progress, lambda entry: True)
-    if not any(entry["freeLesson"] for entry in _in_tree_order(tree)):
+    if not any(entry["freeLesson"] for entry in lessons_in_order(tree)):
         raise no_access(user_id, course_id, enrollment, now, terms)
     return Reading(user_id, tree, progress, lambda entry: bool(entry["freeLesson"]))
 
@@ -186,17 +186,6 @@ def _completed(reading: Reading, entry: Entry, tracking: dict[str, Any] | None) 
     track = reading.progress.track
     credited = track is not None and entry["lessonId"] in (track.completed_lesson_ids or set())
     return bool(tracking and tracking["passed"]) or credited
-
-
-def _in_tree_order(tree: Tree) -> Iterator[Entry]:
-    """The tree's lessons as a course player goes through them: the course-level lessons first
-    (an introduction, as a course places them), then each module's own lessons followed by its
-    submodules' in order."""
-    yield from tree["lessons"]
-    for module in tree["modules"]:
-        yield from module["lessons"]
-        for sub in module["subModules"]:
-            yield from sub["lessons"]
 
 
 def _place(entry: Entry, index: int) -> dict[str, Any]:

@@ -7,6 +7,8 @@ enrollments (all but cancelled, or of one `status`), or, with `trackStatus`, the
 of that status. Then one BatchGetItem reads the course and what each row needs beside its list's
 item: its track, or its enrollment."""
 
+from functools import cache
+
 from shared.auth import Principal
 from shared.clock import utc_now
 from shared.errors import Invalid
@@ -30,6 +32,7 @@ from shared.services.grading import course_progress
 from shared.services.visibility import course_not_found
 
 
+@cache
 def columns() -> list[str]:
     """The CSV's columns: a row's keys, in order."""
     return list(ReportRow.model_json_schema(by_alias=True)["properties"])
@@ -52,10 +55,13 @@ def course_report(
         offset = (page - 1) * limit
         count, found = read_page(keys.track_list(course_id, track_status), offset + limit, skipped=offset)
         users = [entry.user_id for entry in found[offset:] if isinstance(entry, TrackListEntry)]
+        listed: dict[str, EnrollmentItem] | None = None  # the rows' enrollments are read with their tracks
     else:  # the course's enrollments (until the tracks are listed, filtered here by their tracks)
         count, enrollments = enrollments_page(caller.tenant_id, None, course_id, status, page, limit, now)
         users = [enrollment.user_id for enrollment in enrollments]
-    enrollments_of, tracks_of = _read_for(keys, course_id, users)
+        listed = {enrollment.user_id: enrollment for enrollment in enrollments}
+    read_enrollments, tracks_of = _read_for(keys, course_id, users, with_enrollments=listed is None)
+    enrollments_of = listed if listed is not None else read_enrollments
     rows = [_row(user, enrollments_of.get(user), tracks_of.get(user), now) for user in users]
     if track_status is not None and not backfilled(COURSE_PROGRESS):
         rows = [row for row in rows if row.track_status == track_status]
@@ -64,13 +70,16 @@ def course_report(
 
 
 def _read_for(
-    keys: Keys, course_id: str, users: list[str]
+    keys: Keys, course_id: str, users: list[str], with_enrollments: bool
 ) -> tuple[dict[str, EnrollmentItem], dict[str, CourseTrackItem]]:
-    """The course, and each user's enrollment in it and track of it, by user: one strongly
-    consistent BatchGetItem (one per 100 keys). 404 when the course is not there."""
+    """The course, and each user's track of it (and, `with_enrollments`, their enrollment in it),
+    by user: one strongly consistent BatchGetItem (one per 100 keys). 404 when the course is not
+    there."""
     wanted = [(keys.course(course_id), COURSE_SK)]
     for user in users:
-        wanted += [keys.enrollment_of(course_id, user), (keys.course_track(user, course_id), TRACK_SK)]
+        wanted.append((keys.course_track(user, course_id), TRACK_SK))
+        if with_enrollments:
+            wanted.append(keys.enrollment_of(course_id, user))
     found = list(LmsItem.batch_get(wanted, consistent_read=True))
     if first_of(found, CourseItem) is None:
         raise course_not_found(course_id)

@@ -57,7 +57,7 @@ def update_structure(caller: Principal, course_id: str, body: CourseStructure) -
         try:
             document = course_tree.apply_order(trees, course_id, head, plan, items)[STAFF_VIEW]
         except PinLost:
-            raise _being_reordered(course_id) from None
+            raise course_tree.being_reordered(course_id) from None
         assert document is not None  # noqa: S101 - staff always have a view
         return document
 
@@ -71,17 +71,13 @@ def _current_head(caller: Principal, trees: TreeRepository, course_id: str) -> T
         head = trees.read(course_id, STAFF_VIEW).head
         if head is not None and head.reordering:
             if not course_tree.interrupted(head):
-                raise _being_reordered(course_id)
+                raise course_tree.being_reordered(course_id)
             course_tree.finish_interrupted(trees, course_id, head)
         elif current(head) and head is not None:
             return head
         else:
             course_tree.details(caller, course_id)  # 404 for no such course; builds and stores the tree
-    raise _being_reordered(course_id)
-
-
-def _being_reordered(course_id: str) -> Conflict:
-    return Conflict(f"Course {course_id} is being reordered right now; send the request again in a moment.")
+    raise course_tree.being_reordered(course_id)
 
 
 def check_order(tenant_id: str, course_id: str, items: list[LmsItem], order: dict[str, Any]) -> None:

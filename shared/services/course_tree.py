@@ -11,13 +11,14 @@ them too, as soon as a change is seen, so learners mostly find them built."""
 import json
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from shared.auth import Principal
 from shared.clock import TIMESTAMP_FORMAT, sortable_now, utc_now
 from shared.deflated import Deflated, deflate, inflate
+from shared.errors import Conflict
 from shared.repository import structure
 from shared.repository.base import ConcurrentModification, LmsItem, first_of
 from shared.repository.items import (
@@ -88,6 +89,17 @@ def details(caller: Principal, course_id: str) -> Deflated:
     if document is None:
         raise course_not_found(course_id)
     return document
+
+
+def lessons_in_order(tree: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """A tree's lessons in tree order, as a course player goes through them and the course's list
+    of lessons gives them: the course-level lessons first, then each module's own lessons followed
+    by its submodules' in order."""
+    yield from tree["lessons"]
+    for module in tree["modules"]:
+        yield from module["lessons"]
+        for sub in module["subModules"]:
+            yield from sub["lessons"]
 
 
 def tree_of(caller: Principal, course_id: str) -> dict[str, Any]:
@@ -169,6 +181,11 @@ def build(course: CourseItem, items: Sequence[LmsItem], structure_version: str, 
 REORDER_SECONDS = 60
 
 
+def being_reordered(course_id: str) -> Conflict:
+    """The refusal of a change of the course's structure while a reorder is applied."""
+    return Conflict(f"Course {course_id} is being reordered right now; send the request again in a moment.")
+
+
 def interrupted(head: TreeHead) -> bool:
     """Whether the head is pinned by a reorder cut off part-way."""
     if not head.reordering or not head.reordering_since:
@@ -190,18 +207,17 @@ def apply_order(
     revision and the pin released, in one transaction. Until then readers get the documents from
     before. The new documents; PinLost if another reorder took the pin over."""
     keys, at = trees.keys, utc_now()
+    read = items if items is not None else trees.read_structure(course_id)
     for tries in range(1, APPLY_ATTEMPTS + 1):
-        items = items if items is not None else trees.read_structure(course_id)
-        steps = structure.steps_to(keys, items, plan.order, plan.by, at, sortable_now())
+        steps = structure.steps_to(keys, read, plan.order, plan.by, at, sortable_now())
         try:
             structure.apply(trees, course_id, plan.token, steps)
             break
         except ConcurrentModification:  # an item changed between the read and the write: read again
             if tries == APPLY_ATTEMPTS:
                 raise
-            items = None
-    if steps or items is None:
-        items = trees.read_structure(course_id)
+            read = trees.read_structure(course_id)
+    items = trees.read_structure(course_id) if steps else read  # the structure as the moves left it
     course = first_of(items, CourseItem)
     if course is None:
         raise course_not_found(course_id)

@@ -170,7 +170,7 @@ def delete_course(caller: Principal, course_id: str, force: bool = False) -> Mes
         if course is None:
             raise course_not_found(course_id)
         if (head := first_of(items, TreeHead)) is not None and head.reordering:
-            raise Conflict(f"Course {course_id} is being reordered right now; send the request again in a moment.")
+            raise course_tree.being_reordered(course_id)
         active = enrollments.active_in_course(course_id, utc_now())
         if active and not force:
             raise Conflict(

@@ -175,11 +175,9 @@ def list_course_lessons(
     then its submodules), from the caller's view of the course's tree (one request while it is
     current); a page of them when one is asked for."""
     tree = course_tree.tree_of(caller, course_id)
-    places = [tree, *(place for module in tree["modules"] for place in (module, *module["subModules"]))]
     matching = [
         entry
-        for place in places
-        for entry in place["lessons"]
+        for entry in course_tree.lessons_in_order(tree)
         if (status is None or entry["status"] == status) and (format_ is None or entry["format"] == format_)
     ]
     return LessonList(
