@@ -1,5 +1,6 @@
 """Lists against the size of the tenant: page 1 and page 10 (10 a page) of the tenant's courses at
-100, 1,000 and 10,000 courses, and of its enrollments at 1,000, 10,000 and 100,000, each case in
+100, 1,000 and 10,000 courses, of its enrollments at 1,000, 10,000 and 100,000, and of a course's
+report at 100, 1,000 and 10,000 learners, each case in
 this process (the real handler, timed around it) and over `make run`'s HTTP, with the DynamoDB
 requests it makes and the capacity it consumes as DynamoDB Local reports it. The tenant grows
 between sizes (seeded as the create paths write, list entries and counters included), so every
@@ -18,10 +19,13 @@ from shared.clock import sortable_now, utc_now
 from shared.repository.courses import CourseRepository
 from shared.repository.enrollments import EnrollmentRepository
 from shared.repository.metering import CapacityMeter
+from shared.repository.tracking import TrackingRepository
 
 COURSE_SIZES = (100, 1_000, 10_000)
 ENROLLMENT_SIZES = (1_000, 10_000, 100_000)
 COURSES_ENROLLED_IN = 100  # the enrollments' courses: 1,000 a course at the largest size
+LEARNER_SIZES = (100, 1_000, 10_000)  # of one course, for its report
+TRACK_STATUSES = ("incomplete", "in_progress", "completed")
 SAMPLES, HTTP_SAMPLES, WARM_UP = 40, 30, 20
 # Target: page 1 at the largest size costs at most this much more than at the smallest.
 TARGET = 1.5
@@ -56,6 +60,38 @@ def _grow_enrollments(tenant: str, course_ids: list[str], count: int, first: int
                     enrolled_by="bench", enrolled_at=now,
                 )
             )  # fmt: skip
+
+
+def _grow_learners(tenant: str, course_id: str, count: int, first: int) -> None:
+    """Learners of one course: each enrolled (a third each active, completed, pending), and two in
+    three with a course track (listed, as every track write lists it), of each status in turn."""
+    enrollments, tracking = EnrollmentRepository(tenant), TrackingRepository(tenant)
+    now = utc_now()
+    summary = {"title": "Course", "short_description": "A course.", "description": None, "image": None,
+               "start_datetime": None, "end_datetime": None}  # fmt: skip
+    with Seeder(tenant) as seeder:
+        if first == 0:
+            seeder.save(CourseRepository(tenant).new_course(
+                course_id, sortable_now(), title="Reported", alias=f"c-{course_id}", short_description="A course.",
+                status="published", featured=False, free=False, created_by="bench", created_at=now,
+            ))  # fmt: skip
+        for index in range(first, first + count):
+            user = f"learner-{index}"
+            seeder.save(
+                enrollments.new_enrollment(
+                    course_id, user, str(uuid.uuid4()), sortable_now(), enrolled_on_time=now,
+                    status=("active", "completed", "pending")[index % 3], course=summary,
+                    enrolled_by="bench", enrolled_at=now,
+                )
+            )  # fmt: skip
+            if index % 3:
+                seeder.save(
+                    tracking.new_track(
+                        course_id, user, str(uuid.uuid4()), start_datetime=now, no_of_lessons=20,
+                        completed_lessons=index % 21, status=TRACK_STATUSES[index % 3], listed=True,
+                        last_accessed_date=now, created_by="bench", created_at=now,
+                    )
+                )  # fmt: skip
 
 
 def _case(name: str, size: int, caller: Caller, path: str, query: dict[str, str]) -> dict[str, Any]:
@@ -114,12 +150,27 @@ def run() -> dict[str, Any]:
             ("enrollments, of a user", {"userId": "learner-7"}),
         ]
         rows += [_case(name, size, staff, "/api/enrollments", query) for name, query in cases]
+    reported_tenant, reported_course = f"bench-report-{uuid.uuid4()}", str(uuid.uuid4())
+    instructor = Caller(host, reported_tenant, "instructor", "bench-instructor")
+    report = f"/api/courses/{reported_course}/report"
+    seeded = 0
+    for size in LEARNER_SIZES:
+        _grow_learners(reported_tenant, reported_course, size - seeded, seeded)
+        seeded = size
+        cases = [
+            ("report, page 1", {"limit": "10"}),
+            ("report, page 10", {"page": "10", "limit": "10"}),
+            ("report, active, page 1", {"status": "active", "limit": "10"}),
+            ("report, trackStatus in_progress, page 1", {"trackStatus": "in_progress", "limit": "10"}),
+        ]
+        rows += [_case(name, size, instructor, report, query) for name, query in cases]
     with local_server() as (address, port):
         clients = {
             "courses": Client(address, port, admin.token),
             "enrollments": Client(address, port, staff.token),
+            "report": Client(address, port, instructor.token),
         }
-        _over_http(rows, clients, {"courses": "/api/courses", "enrollments": "/api/enrollments"})
+        _over_http(rows, clients, {"courses": "/api/courses", "enrollments": "/api/enrollments", "report": report})
     return {"rows": rows, "ratios": _ratios(rows), "target": TARGET}
 
 

@@ -89,7 +89,7 @@ def lists(results: Path) -> Path:
         units_axis.plot(sizes, [row["capacity_units"] for row in points], marker="o", label=case)
     for axis, label in ((time_axis, "median handler time (ms)"), (units_axis, "read capacity units per page")):
         axis.set_xscale("log")
-        axis.set_xlabel("courses or enrollments in the tenant (log scale)")
+        axis.set_xlabel("courses or enrollments in the tenant, or learners of the course (log scale)")
         axis.set_ylabel(label)
         axis.set_ylim(bottom=0)
     time_axis.set_title("A page's time against the tenant's size")

@@ -337,8 +337,10 @@ feed the cost model.
 ## Lists against the tenant's size
 
 `bench/lists.py`: page 1 and page 10 (10 a page) of the tenant's courses at 100, 1,000 and 10,000
-courses, and of its enrollments at 1,000, 10,000 and 100,000 (over 100 courses; a third each
-active, completed and pending), each in this process (the real handler, 40 samples after 20
+courses, of its enrollments at 1,000, 10,000 and 100,000 (over 100 courses; a third each
+active, completed and pending), and of one course's report (`GET /api/courses/{{id}}/report`, as
+an instructor) at 100, 1,000 and 10,000 learners (enrolled as above, two in three with a course
+track, of each status in turn), each in this process (the real handler, 40 samples after 20
 warm-up calls) and over `make run`'s HTTP on a kept-alive connection (30 samples), with the
 DynamoDB requests and the capacity DynamoDB Local reports for one call. The tenant grows between
 sizes, seeded as the create paths write it (list entries and counters included: `bench/seeding.py`),
@@ -353,7 +355,10 @@ of the same at the smallest. Before issue 14, a list read every match of the ten
 The requests and capacity of a page do not move with the tenant's size; what moves the wall time
 a little is DynamoDB Local itself, whose in-memory engine slows as the table holds more (several
 hundred thousand items here). Page 10 reads 100 entries to cut its 10; enrollment pages read the
-page's enrollments by one BatchGetItem (1 unit each); `active` also reads the due list.
+page's enrollments by one BatchGetItem (1 unit each); `active` also reads the due list. A report
+page is the course's enrollment page and one BatchGetItem more, of the course and the rows' tracks;
+filtered by `trackStatus`, it is a page of the course's list of tracks of that status and one
+BatchGetItem of the course, the rows' tracks and their enrollments.
 
 ## The course tree
 

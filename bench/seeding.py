@@ -10,14 +10,16 @@ from typing import Any, Self
 from shared.repository.base import LmsItem
 from shared.repository.courses import course_entries
 from shared.repository.enrollments import enrollment_entries
-from shared.repository.items import TREE_HEAD_SK, CourseItem, EnrollmentItem, Keys, TreeHead
+from shared.repository.items import TREE_HEAD_SK, CourseItem, CourseTrackItem, EnrollmentItem, Keys, TreeHead
 from shared.repository.listing import COUNTER_SK, ListCounter, ListEntry
+from shared.repository.tracking import track_entries
 
 
 class Seeder:
-    """`with Seeder(tenant) as seeder: seeder.save(item)...`: courses and enrollments come with
-    their list entries, and every list's counter is written when the block ends (the counters the
-    tenant had before are read first, so a tenant can grow in several blocks)."""
+    """`with Seeder(tenant) as seeder: seeder.save(item)...`: courses, enrollments and (listed)
+    course tracks come with their list entries, and every list's counter is written when the
+    block ends (the counters the tenant had before are read first, so a tenant can grow in
+    several blocks)."""
 
     def __init__(self, tenant_id: str) -> None:
         self.keys = Keys(tenant_id)
@@ -38,6 +40,8 @@ class Seeder:
             self._batch.save(TreeHead(item.pk, TREE_HEAD_SK, revision=1))
         elif isinstance(item, EnrollmentItem):
             entries = enrollment_entries(self.keys, item)
+        elif isinstance(item, CourseTrackItem):
+            entries = track_entries(self.keys, item)
         for entry in entries:
             self._batch.save(entry)
             self.counts[entry.pk] += entry.counted

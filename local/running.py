@@ -31,6 +31,12 @@ class RunningStack:
     pid: int
 
     def record(self) -> None:
+        """Write the record, keeping the one it replaces (a stack still running on another port)
+        to put back when this one stops."""
+        _replaced[self] = running()
+        self._write()
+
+    def _write(self) -> None:
         path = stack_file()
         path.parent.mkdir(parents=True, exist_ok=True)
         aside = path.with_suffix(f".{self.pid}.tmp")
@@ -38,10 +44,30 @@ class RunningStack:
         aside.replace(path)  # a reader never sees half a record
 
     def forget(self) -> None:
-        """Remove the record, if it is still this stack's (another may have started since)."""
-        if running() == self:
-            with contextlib.suppress(FileNotFoundError):
-                stack_file().unlink()
+        """Remove the record, if it is still this stack's (another may have started since), or
+        put back the one it replaced if that stack still runs."""
+        if running() != self:
+            return
+        earlier = _replaced.pop(self, None)
+        if earlier is not None and _alive(earlier.pid):
+            earlier._write()
+            return
+        with contextlib.suppress(FileNotFoundError):
+            stack_file().unlink()
+
+
+# The record each stack of this process replaced when it started.
+_replaced: dict[RunningStack, RunningStack | None] = {}
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, but another user's
+        pass
+    return True
 
 
 def running(path: Path | None = None) -> RunningStack | None:
@@ -51,13 +77,7 @@ def running(path: Path | None = None) -> RunningStack | None:
         found = RunningStack(**json.loads((path or stack_file()).read_text()))
     except (FileNotFoundError, ValueError, TypeError):
         return None
-    try:
-        os.kill(found.pid, 0)
-    except ProcessLookupError:
-        return None
-    except PermissionError:  # alive, but another user's
-        pass
-    return found
+    return found if _alive(found.pid) else None
 
 
 def running_or_exit() -> RunningStack:

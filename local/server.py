@@ -143,12 +143,7 @@ class LocalApi(ThreadingHTTPServer):
         self.recorder: stack.EventRecorder | None = None
         self.routes = template.routes()
         self.jwks = issuer.jwks()
-        origins = template.load()["Parameters"]["CorsAllowOrigins"]["Default"]
-        self.cors_headers = {
-            "Access-Control-Allow-Origin": origins,
-            "Access-Control-Allow-Headers": "authorization,content-type,tenantid,idempotency-key",
-            "Access-Control-Allow-Methods": "GET,POST,PUT,DELETE,OPTIONS",
-        }
+        self.cors_headers = _cors_headers(template.load())
         # Bound now (so port 0 gets its number) but listening only once the stack is ready.
         super().__init__(("127.0.0.1", port), ApiGatewayHandler, bind_and_activate=False)
         try:
@@ -158,6 +153,18 @@ class LocalApi(ThreadingHTTPServer):
             if error.errno == errno.EADDRINUSE:
                 raise PortInUse(port) from None
             raise
+
+
+def _cors_headers(loaded: dict[str, Any]) -> dict[str, str]:
+    """The CORS headers API Gateway adds, from the template's CorsConfiguration (with the
+    default origins: locally the condition holds)."""
+    settings = loaded["Resources"]["HttpApi"]["Properties"]["CorsConfiguration"]["Fn::If"][1]
+    return {
+        "Access-Control-Allow-Origin": loaded["Parameters"]["CorsAllowOrigins"]["Default"],
+        "Access-Control-Allow-Headers": ",".join(settings["AllowHeaders"]),
+        "Access-Control-Allow-Methods": ",".join(settings["AllowMethods"]),
+        "Access-Control-Expose-Headers": ",".join(settings["ExposeHeaders"]),
+    }
 
 
 class PortInUse(Exception):

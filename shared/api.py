@@ -235,6 +235,8 @@ def create_app() -> APIGatewayHttpResolver:
             return unexpected(error)
         content_type = (app.current_event.headers or {}).get("content-type", "")
         body = "multipart/form-data body" if content_type.lower().startswith("multipart/") else "request body"
+        if isinstance(error, UnicodeDecodeError):  # Python's own wording names codecs and byte offsets
+            return refuse_after_authorizing(Invalid(f"The {body} is not UTF-8 text: send it encoded as UTF-8."))
         return refuse_after_authorizing(Invalid(f"The {body} could not be parsed: {error}."))
 
     def unexpected(error: Exception) -> Response[Any]:
@@ -284,7 +286,11 @@ class CsvResult(Response[str]):
 
     def __init__(self, rows: list[dict[str, Any]], columns: list[str], count: int, filename: str, instead: str) -> None:
         buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore", lineterminator="\r\n")
+        # Every cell quoted: a spreadsheet whose list separator is `;` then splits no cell, so no
+        # part of one (`x;=cmd…`) can start a formula of its own.
+        writer = csv.DictWriter(
+            buffer, fieldnames=columns, extrasaction="ignore", lineterminator="\r\n", quoting=csv.QUOTE_ALL
+        )
         writer.writeheader()
         writer.writerows({name: _cell(value) for name, value in row.items()} for row in rows)
         headers = {"X-Total-Count": str(count), "Content-Disposition": f'attachment; filename="{filename}"'}
@@ -303,12 +309,24 @@ def _cell(value: Any) -> Any:
 
 
 def wants_csv(headers: dict[str, str] | None) -> bool:
-    """Whether the request's Accept names CSV (before JSON, when it names both)."""
+    """Whether the request's Accept prefers CSV to JSON (RFC 9110: by weight `q`, then by order;
+    `q=0` refuses a type). JSON is the answer otherwise, as for a client that sends no Accept."""
     accept = {name.lower(): value for name, value in (headers or {}).items()}.get("accept", "").lower()
-    kinds = [part.split(";")[0].strip() for part in accept.split(",")]
-    return "text/csv" in kinds and (
-        "application/json" not in kinds or kinds.index("text/csv") < kinds.index("application/json")
-    )
+    preference: dict[str, tuple[float, int]] = {}  # a type's weight, and its place (the first named wins a tie)
+    for place, part in enumerate(accept.split(",")):
+        kind, *parameters = (piece.strip() for piece in part.split(";"))
+        weight = next((_weight(value) for name, _, value in (p.partition("=") for p in parameters) if name == "q"), 1.0)
+        preference.setdefault(kind, (weight, -place))
+    csv_weight = preference.get("text/csv", (0.0, 0))
+    return csv_weight[0] > 0 and csv_weight > preference.get("application/json", (0.0, 0))
+
+
+def _weight(value: str) -> float:
+    """An Accept weight (0 to 1); one that is not a number counts as 0, so the type is not chosen."""
+    try:
+        return min(max(float(value), 0.0), 1.0)
+    except ValueError:
+        return 0.0
 
 
 def stored_result_responses(model: type[Any]) -> dict[int, OpenAPIResponse]:

@@ -13,14 +13,17 @@ def _where(loc: Sequence[Any]) -> str:
     if not loc:
         return "request"
     source, *rest = loc
-    names = [str(part) for part in rest if not isinstance(part, int)]
-    if source == "body" and not names:
+    if source == "body" and not [part for part in rest if not isinstance(part, int)]:
         return "request body"
-    return f"{_SOURCES.get(str(source), str(source))} '{'.'.join(names)}'"
+    # A place in an array by its index (`modules[2].lessons[0]`), so a long body's culprit is found.
+    path = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in rest).lstrip(".")
+    return f"{_SOURCES.get(str(source), str(source))} '{path}'"
 
 
 def _what(error: dict[str, Any]) -> str:
     kind, ctx = error.get("type", ""), error.get("ctx") or {}
+    if error.get("loc", ("",))[0] == "query" and isinstance(error.get("input"), list):  # `?a=1&a=2`
+        return "must be sent once"
     if kind == "missing":
         return "is required"
     if kind == "extra_forbidden":

@@ -469,7 +469,7 @@ class CourseTrackItem(LmsItem, discriminator="course_track"):
 
 class TrackListEntry(ListEntry, discriminator="track_list_entry"):
     """A course track in its course's list of tracks of its status: PK the list, SK
-    `<started, µs>#<track>`; it names the track's user (a page's rows are one BatchGetItem)."""
+    `<startDatetime>#<track id>`; it names the track's user (a page's rows are one BatchGetItem)."""
 
     user_id = UnicodeAttribute()
 

@@ -59,29 +59,14 @@ def steps_to(keys: Keys, items: Sequence[LmsItem], order: dict[str, Any], by: st
     """The writes that give the structure `items` the (validated) `order`: each module whose
     parent or place among its siblings changes, with its copy under its parent; and, in each place
     whose lessons change, every link placed again at `stamp` plus its index (a link from another
-    place moved: deleted there and written here, with its pointer)."""
-    modules = {item.module_id: item for item in items if isinstance(item, ModuleItem)}
-    links: dict[Place, list[LessonLinkItem]] = defaultdict(list)
-    for item in items:
-        if isinstance(item, LessonLinkItem):
-            links[item.module_id].append(item)
+    place moved: deleted there and written here, with its pointer). None when it has the order."""
     repository = ModuleRepository(keys.tenant_id)
     places = places_of(order)
-    steps: list[Step] = []
-    siblings: dict[Place, int] = defaultdict(int)
-    for place, parent, _ in places:
-        if place is None:
-            continue
-        siblings[parent] += 1
-        module = modules[place]
-        if module.parent_id != parent or int(module.ordering) != siblings[parent]:
-            steps.append(_module_moved(repository, module, parent, siblings[parent], by, at))
-    leaving = _links_leaving(links, places)
-    for place, _, lessons in places:
-        here = [link.lesson_id for link in sorted(links[place], key=lambda link: link.position)]
-        if here == lessons:
-            continue
-        staying = {link.lesson_id: link for link in links[place]}
+    changes = _changes(items, places)
+    steps = [_module_moved(repository, module, parent, place, by, at) for module, parent, place in changes.modules]
+    leaving = _links_leaving(changes.links, places)
+    for place, lessons in changes.places:
+        staying = {link.lesson_id: link for link in changes.links[place]}
         for index, lesson_id in enumerate(lessons):
             position = f"{stamp}{index:06d}"
             if lesson_id in staying:
@@ -89,6 +74,45 @@ def steps_to(keys: Keys, items: Sequence[LmsItem], order: dict[str, Any], by: st
             else:
                 steps.append(_link_moved(keys, leaving[lesson_id].pop(0), place, position))
     return steps
+
+
+def in_order(items: Sequence[LmsItem], order: dict[str, Any]) -> bool:
+    """Whether the structure `items` has the (validated) `order` already: nothing to write."""
+    changes = _changes(items, places_of(order))
+    return not changes.modules and not changes.places
+
+
+@dataclass(frozen=True)
+class _Changes:
+    """What differs between a structure and an order: the modules out of place (with the parent
+    and the place among its siblings the order gives), and the places whose lessons change."""
+
+    links: dict[Place, list[LessonLinkItem]]
+    modules: list[tuple[ModuleItem, Place, int]]
+    places: list[tuple[Place, list[str]]]
+
+
+def _changes(items: Sequence[LmsItem], places: list[tuple[Place, Place, list[str]]]) -> _Changes:
+    modules = {item.module_id: item for item in items if isinstance(item, ModuleItem)}
+    links: dict[Place, list[LessonLinkItem]] = defaultdict(list)
+    for item in items:
+        if isinstance(item, LessonLinkItem):
+            links[item.module_id].append(item)
+    moved: list[tuple[ModuleItem, Place, int]] = []
+    siblings: dict[Place, int] = defaultdict(int)
+    for place, parent, _ in places:
+        if place is None:
+            continue
+        siblings[parent] += 1
+        module = modules[place]
+        if module.parent_id != parent or int(module.ordering) != siblings[parent]:
+            moved.append((module, parent, siblings[parent]))
+    relinked = [
+        (place, lessons)
+        for place, _, lessons in places
+        if [link.lesson_id for link in sorted(links[place], key=lambda link: link.position)] != lessons
+    ]
+    return _Changes(links, moved, relinked)
 
 
 def apply(trees: TreeRepository, course_id: str, token: str, steps: Sequence[Step]) -> None:

@@ -30,6 +30,8 @@ from shared.repository.items import (
     COURSE_SK,
     ENROLLMENT_COPY_SK,
     LINK_PREFIX,
+    MODULE_PREFIX,
+    PUBLISHED,
     TRACK_SK,
     CourseAttempt,
     CourseItem,
@@ -39,6 +41,7 @@ from shared.repository.items import (
     Keys,
     LessonAttemptItem,
     LessonLinkItem,
+    ModuleItem,
     PassedLesson,
     TrackListEntry,
 )
@@ -92,6 +95,17 @@ def counts_for_passing(link: LessonLinkItem) -> bool:
     return link.consider_for_passing and link.published
 
 
+def modules_shown_to_learners(modules: Iterable[ModuleItem]) -> set[str | None]:
+    """The modules of a course a learner sees (published, under a published parent), and None
+    for the course itself: only their lessons count towards completing it."""
+    published = {module.module_id: module for module in modules if module.status == PUBLISHED}
+    return {None} | {
+        module_id
+        for module_id, module in published.items()
+        if module.parent_id is None or module.parent_id in published
+    }
+
+
 class TrackingRepository:
     """Progress storage for one tenant."""
 
@@ -131,9 +145,16 @@ class TrackingRepository:
             return None
 
     def counted_lessons(self, course_id: str) -> set[str]:
-        """The lessons that count towards completing the course: one Query of its links."""
-        links = LmsItem.query(self.keys.course(course_id), LmsItem.sk.startswith(LINK_PREFIX), consistent_read=True)
-        return {link.lesson_id for link in links if isinstance(link, LessonLinkItem) and counts_for_passing(link)}
+        """The lessons that count towards completing the course: its links that count, where a
+        learner sees them (`modules_shown_to_learners`). One Query of its modules and links."""
+        modules_and_links = LmsItem.sk.between(MODULE_PREFIX, f"{LINK_PREFIX}\uffff")
+        found = list(LmsItem.query(self.keys.course(course_id), modules_and_links, consistent_read=True))
+        shown = modules_shown_to_learners(item for item in found if isinstance(item, ModuleItem))
+        return {
+            link.lesson_id
+            for link in found
+            if isinstance(link, LessonLinkItem) and counts_for_passing(link) and link.module_id in shown
+        }
 
     def passed_lessons(self, user_id: str, course_id: str) -> set[str]:
         """The lessons the user has passed in the course (and those passed before passes were

@@ -219,7 +219,7 @@ MAX_PAGE_DIGITS = 18  # below 2**63, which clients in other languages may hold t
 def whole_number(value: Any) -> Any:
     """A query's number as plain digits only: Python's int() would also take "1_0" and " 1"."""
     if isinstance(value, str) and not (value.isascii() and value.isdigit() and len(value) <= MAX_PAGE_DIGITS):
-        raise ValueError(f"must be a whole number of at most {MAX_PAGE_DIGITS} digits, like 2")
+        raise ValueError(f"must be a whole number from 1, in plain digits (at most {MAX_PAGE_DIGITS}), like 2")
     return value
 
 

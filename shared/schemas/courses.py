@@ -182,9 +182,9 @@ class CourseStructure(RequestModel):
     def _within_bounds(self) -> Self:
         modules: list[StructureSubmodule] = [*self.modules, *(sub for top in self.modules for sub in top.sub_modules)]
         if len(modules) > MAX_STRUCTURE_MODULES:
-            raise ValueError(f"a course's structure holds at most {MAX_STRUCTURE_MODULES} modules")
+            raise ValueError(f"must name at most {MAX_STRUCTURE_MODULES} modules in all, top-level and submodules")
         if len(self.lessons) + sum(len(module.lessons) for module in modules) > MAX_STRUCTURE_LINKS:
-            raise ValueError(f"a course's structure holds at most {MAX_STRUCTURE_LINKS} lesson links")
+            raise ValueError(f"must name at most {MAX_STRUCTURE_LINKS} lesson links in all")
         return self
 
 

@@ -76,6 +76,8 @@ def no_access(
         return Forbidden(f"{whose} was cancelled; ask an instructor to enroll you again.")
     if status == "pending":
         return Forbidden(f"{whose} awaits an admin's approval.")
+    if status == "completed":
+        return Forbidden(f"{whose} is completed; ask an instructor to extend it to study the course again.")
     return Forbidden(f"{whose} is {status}, not active.")
 
 

@@ -13,6 +13,7 @@ theirs, and a course without any is refused (403, saying why)."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from shared.auth import Principal
@@ -50,6 +51,22 @@ class Reading:
     progress: CourseProgress
     open_to_user: Callable[[Entry], bool]
 
+    @cached_property
+    def counted(self) -> frozenset[tuple[str | None, str]]:
+        """The lesson links (module, lesson) that count towards completing the course: published,
+        marked to count, and where a learner sees them, as the course track counts them (a staff
+        view also shows unpublished modules, whose lessons count for no one)."""
+        places = list(self.tree["lessons"])
+        for module in self.tree["modules"]:
+            if module["status"] == PUBLISHED:
+                places += module["lessons"]
+                for sub in module["subModules"]:
+                    places += sub["lessons"] if sub["status"] == PUBLISHED else []
+        return frozenset(_place_of(entry) for entry in places if _marked_to_count(entry))
+
+    def counts(self, entry: Entry) -> bool:
+        return _place_of(entry) in self.counted
+
 
 def tracking_details(caller: Principal, course_id: str, user_id: str | None) -> CourseProgressDetails:
     """The caller's view of the course tree, every lesson with the user's tracking of it (null when
@@ -68,7 +85,7 @@ def tracking_details(caller: Principal, course_id: str, user_id: str | None) -> 
         ]
 
     def figures(module: Tree, lessons: list[Entry]) -> Tree:
-        counted = [entry for entry in lessons if _counted(entry)]
+        counted = [entry for entry in lessons if reading.counts(entry)]
         done = [entry for entry in counted if _completed(reading, entry, entry["tracking"])]
         return {**module, "lessons": lessons, "completedLessons": len(done), "noOfLessons": len(counted)}
 
@@ -95,7 +112,8 @@ def next_step(caller: Principal, course_id: str, user_id: str | None) -> NextSte
     lesson in tree order the user has not passed; null when none is left. With `previous`, the
     lesson before it in tree order, and the course track's status."""
     reading = _read(caller, course_id, user_id)
-    sequence = [entry for entry in lessons_in_order(reading.tree) if reading.open_to_user(entry)]
+    in_order = list(lessons_in_order(reading.tree))
+    sequence = [entry for entry in in_order if reading.open_to_user(entry)]
     tracking = [_tracking(reading.progress.attempts.get(entry["lessonId"], [])) for entry in sequence]
     resumable = [
         (lesson["lastAccessedDate"], index) for index, lesson in enumerate(tracking) if lesson and lesson["openAttempt"]
@@ -103,7 +121,7 @@ def next_step(caller: Principal, course_id: str, user_id: str | None) -> NextSte
     not_passed = (
         index
         for index, entry in enumerate(sequence)
-        if _counted(entry) and not _completed(reading, entry, tracking[index])
+        if reading.counts(entry) and not _completed(reading, entry, tracking[index])
     )
     index = max(resumable)[1] if resumable else next(not_passed, None)
     track = reading.progress.track
@@ -114,11 +132,11 @@ def next_step(caller: Principal, course_id: str, user_id: str | None) -> NextSte
     return NextStep.model_validate(
         {
             "next": {
-                **_place(sequence[index], index),
+                **_place(sequence[index], in_order),
                 "attempt": resumed.get("attempt"),
                 "currentPosition": resumed.get("currentPosition"),
             },
-            "previous": _place(sequence[index - 1], index - 1) if index > 0 else None,
+            "previous": _place(sequence[index - 1], in_order) if index > 0 else None,
             "courseStatus": status,
         }
     )
@@ -173,9 +191,13 @@ def _tracking(attempts: list[CourseAttempt]) -> dict[str, Any] | None:
     }
 
 
-def _counted(entry: Entry) -> bool:
-    """A lesson that counts towards completing the course: published, and marked to count."""
+def _marked_to_count(entry: Entry) -> bool:
+    """A lesson link published, and marked to count towards completing the course."""
     return bool(entry["considerForPassing"]) and entry["status"] == PUBLISHED
+
+
+def _place_of(entry: Entry) -> tuple[str | None, str]:
+    return entry["moduleId"], entry["lessonId"]
 
 
 def _completed(reading: Reading, entry: Entry, tracking: dict[str, Any] | None) -> bool:
@@ -188,5 +210,7 @@ def _completed(reading: Reading, entry: Entry, tracking: dict[str, Any] | None) 
     return bool(tracking and tracking["passed"]) or credited
 
 
-def _place(entry: Entry, index: int) -> dict[str, Any]:
-    return {"lessonId": entry["lessonId"], "moduleId": entry["moduleId"], "position": index + 1}
+def _place(entry: Entry, in_order: list[Entry]) -> dict[str, Any]:
+    """The lesson, its module, and its place in the whole tree's order from 1 (a learner whose
+    access lapsed goes among the free lessons, but "lesson 3 of 12" still counts them all)."""
+    return {"lessonId": entry["lessonId"], "moduleId": entry["moduleId"], "position": in_order.index(entry) + 1}

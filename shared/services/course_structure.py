@@ -16,6 +16,7 @@ from shared.auth import Principal
 from shared.clock import utc_now
 from shared.deflated import Deflated
 from shared.errors import Conflict, Invalid
+from shared.repository import structure
 from shared.repository.base import LmsItem, first_of
 from shared.repository.items import (
     REORDER_PLAN_SK,
@@ -28,7 +29,7 @@ from shared.repository.items import (
 )
 from shared.repository.modules import ModuleRepository
 from shared.repository.structure import PinLost, places_of
-from shared.repository.trees import TreeRepository, current
+from shared.repository.trees import TreeRepository
 from shared.schemas.courses import CourseStructure
 from shared.services import course_tree
 from shared.services.changes import with_retries
@@ -41,7 +42,7 @@ def update_structure(caller: Principal, course_id: str, body: CourseStructure) -
     order = body.model_dump(mode="json", by_alias=True, exclude={"structure_version"})
 
     def attempt() -> Deflated:
-        head = _current_head(caller, trees, course_id)
+        head, document = _current(caller, trees, course_id)
         if body.structure_version is not None and body.structure_version != str(int(head.structure)):
             raise Conflict(
                 f"Course {course_id}'s structure changed since version {body.structure_version} (it is "
@@ -51,30 +52,33 @@ def update_structure(caller: Principal, course_id: str, body: CourseStructure) -
         if first_of(items, CourseItem) is None:
             raise course_not_found(course_id)
         check_order(caller.tenant_id, course_id, items, order)
+        if structure.in_order(items, order):
+            return document  # the order it has: nothing to move, and its version stays
         token = str(uuid.uuid4())
         plan = ReorderPlan(trees.keys.course(course_id), REORDER_PLAN_SK, token=token, order=order, by=caller.user_id)
         trees.pin(course_id, head, plan, since=utc_now(), taken_over=False)  # ConcurrentModification: again
         try:
-            document = course_tree.apply_order(trees, course_id, head, plan, items)[STAFF_VIEW]
+            reordered = course_tree.apply_order(trees, course_id, head, plan, items)[STAFF_VIEW]
         except PinLost:
             raise course_tree.being_reordered(course_id) from None
-        assert document is not None  # noqa: S101 - staff always have a view
-        return document
+        assert reordered is not None  # noqa: S101 - staff always have a view
+        return reordered
 
     return with_retries(attempt, "course's structure")
 
 
-def _current_head(caller: Principal, trees: TreeRepository, course_id: str) -> TreeHead:
-    """The course's tree head with its documents current (built first if they are not), and no
+def _current(caller: Principal, trees: TreeRepository, course_id: str) -> tuple[TreeHead, Deflated]:
+    """The course's tree head and its staff document, current (built first if it is not), with no
     reorder under way (one cut off part-way is finished first; a live one: 409)."""
     for _ in range(3):
-        head = trees.read(course_id, STAFF_VIEW).head
+        stored = trees.read(course_id, STAFF_VIEW)
+        head = stored.head
         if head is not None and head.reordering:
             if not course_tree.interrupted(head):
                 raise course_tree.being_reordered(course_id)
             course_tree.finish_interrupted(trees, course_id, head)
-        elif current(head) and head is not None:
-            return head
+        elif head is not None and stored.current and stored.document is not None:
+            return head, stored.document
         else:
             course_tree.details(caller, course_id)  # 404 for no such course; builds and stores the tree
     raise course_tree.being_reordered(course_id)

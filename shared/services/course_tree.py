@@ -31,6 +31,7 @@ from shared.repository.items import (
     ReorderPlan,
     TreeHead,
 )
+from shared.repository.tracking import modules_shown_to_learners
 from shared.repository.trees import TreeRepository, current
 from shared.schemas.courses import CourseDetails, CourseOut, TreeModule, TreeSubmodule
 from shared.schemas.lessons import LessonEntry
@@ -149,9 +150,9 @@ def _document(tree: CourseDetails) -> Deflated:
 def build(course: CourseItem, items: Sequence[LmsItem], structure_version: str, for_learners: bool) -> CourseDetails:
     """The tree: modules in order, each with its submodules and lessons, and the course-level
     lessons. For learners, published modules (under published parents) and links only."""
-    modules = [
-        item for item in items if isinstance(item, ModuleItem) and (not for_learners or item.status == PUBLISHED)
-    ]
+    every_module = [item for item in items if isinstance(item, ModuleItem)]
+    shown = modules_shown_to_learners(every_module)
+    modules = [module for module in every_module if not for_learners or module.module_id in shown]
     links_by_module: dict[str | None, list[LessonLinkItem]] = defaultdict(list)
     for item in items:
         if isinstance(item, LessonLinkItem):

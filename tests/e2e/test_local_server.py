@@ -106,6 +106,7 @@ def test_the_issuer_publishes_its_keys_and_cors_preflight_is_answered(server: Se
     with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
         assert response.status == 204
         assert "authorization" in response.headers["Access-Control-Allow-Headers"]
+        assert "x-total-count" in response.headers["Access-Control-Expose-Headers"].split(",")
 
 
 def test_the_api_document_and_swagger_ui_are_served(server: Server) -> None:

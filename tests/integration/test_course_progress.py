@@ -194,6 +194,33 @@ def test_a_lapsed_enrollment_shows_only_the_free_lessons(enrolled, api: Api, lap
     step = learner.call("GET", f"/api/courses/{course['courseId']}/tracking/next").result
     assert step["next"]["lessonId"] == lessons["a2"]
     assert step["next"]["attempt"] == 1
+    assert step["next"]["position"] == 3  # its place in the whole tree (c1, a1, a2), not among the free lessons
+
+
+def test_lessons_of_an_unpublished_module_count_for_no_one(enrolled, api: Api) -> None:
+    """A counted link in a module learners do not see (unpublished, or under an unpublished parent)
+    counts neither in the course track nor in the figures, so what is left is what they can open."""
+    course, learner = enrolled
+    course_id, lessons = course["courseId"], course["lessons"]
+    hidden = api.create_module(course_id, title="Hidden", ordering=3, status="unpublished")["moduleId"]
+    under = api.create_module(course_id, title="Under", parentId=hidden, status="published")["moduleId"]
+    for module in (hidden, under):
+        api.add_lesson(
+            course_id, module, api.create_lesson(title=f"in {module}", totalMarks=10, passingMarks=5)["lessonId"]
+        )
+    assert learner.call("POST", f"/api/courses/{course_id}/tracking", json_body={}).result["noOfLessons"] == 4
+    for name in ("c1", "a1", "a2", "s1"):
+        take(learner, lessons[name], score=9)
+
+    track = learner.call("GET", f"/api/courses/{course_id}/tracking").result
+    assert (track["status"], track["completedLessons"], track["noOfLessons"]) == ("completed", 4, 4)
+    step = learner.call("GET", f"/api/courses/{course_id}/tracking/next").result
+    assert step == {"next": None, "previous": None, "courseStatus": "completed"}
+    staff_view = api.call("GET", f"/api/courses/{course_id}/tracking/details", query={"userId": learner.user}).result
+    figures = {
+        title: (module["completedLessons"], module["noOfLessons"]) for title, module in modules_of(staff_view).items()
+    }
+    assert figures == {"A": (3, 3), "S": (1, 1), "B": (0, 0), "Hidden": (0, 0), "Under": (0, 0)}
 
 
 def test_a_learner_without_access_to_a_course_without_free_lessons_is_refused(api: Api) -> None:
@@ -222,3 +249,13 @@ def test_an_unpublished_course_is_not_found_for_learners(api: Api) -> None:
     assert answer.status == 404
     assert answer.err == "RESOURCE_NOT_FOUND"
     assert api.call("GET", f"/api/courses/{course_id}/tracking/details").status == 200
+
+
+def test_a_completed_enrollment_says_how_to_study_again(api: Api) -> None:
+    course_id = api.create_course(status="published")["courseId"]
+    api.add_lesson(course_id, None, api.create_lesson(title="paid")["lessonId"])
+    enrollment_id = api.enroll(course_id, "finisher").result["enrollmentId"]
+    assert api.call("PUT", f"/api/enrollments/{enrollment_id}", json_body={"status": "completed"}).status == 200
+    answer = api.as_("learner", user="finisher").call("GET", f"/api/courses/{course_id}/tracking/details")
+    assert (answer.status, answer.err) == (403, "FORBIDDEN")
+    assert answer.errmsg.endswith("is completed; ask an instructor to extend it to study the course again.")

@@ -144,3 +144,37 @@ def test_a_pages_requests_do_not_grow_with_the_course(api: Api) -> None:
     assert small[0] == ["Query", "BatchGetItem", "BatchGetItem"]
     assert small[1] == ["Query", "Query", "BatchGetItem", "BatchGetItem"]  # active: the due list too
     assert small[2] == ["Query", "BatchGetItem"]
+
+
+def test_a_cell_a_spreadsheet_would_run_as_a_formula_comes_as_text(api: Api) -> None:
+    course_id = api.create_course(status="published")["courseId"]
+    for user in ("=HYPERLINK(evil)", "x;=cmd|' /C calc'!A0", "plain"):
+        assert api.enroll(course_id, user).status == 201
+    answer = api.call("GET", f"/api/courses/{course_id}/report", headers={"Accept": "text/csv"})
+
+    assert answer.status == 200
+    rows = list(csv.reader(io.StringIO(answer.text)))
+    users = {row[0] for row in rows[1:]}
+    assert users == {"'=HYPERLINK(evil)", "x;=cmd|' /C calc'!A0", "plain"}
+    # Every cell quoted, so a spreadsheet that splits on `;` keeps `x;=cmd…` whole.
+    assert all(line.startswith('"') for line in answer.text.splitlines())
+    assert "\"x;=cmd|' /C calc'!A0\"" in answer.text
+
+
+@pytest.mark.parametrize(
+    ("accept", "csv_answer"),
+    [
+        ("text/csv", True),
+        ("text/csv, application/json", True),
+        ("application/json, text/csv", False),
+        ("application/json;q=0.1, text/csv", True),
+        ("text/csv;q=0", False),
+        ("text/csv;q=nonsense", False),
+        ("*/*", False),
+        (";;,=q", False),
+    ],
+)
+def test_csv_is_sent_when_accept_prefers_it(api: Api, course: dict[str, Any], accept: str, csv_answer: bool) -> None:
+    answer = api.call("GET", f"/api/courses/{course['id']}/report", headers={"Accept": accept})
+    assert answer.status == 200
+    assert answer.headers["Content-Type"].startswith("text/csv" if csv_answer else "application/json")

@@ -164,7 +164,7 @@ BAD_BODIES = [
             "body": b'--X\r\nContent-Disposition: form-data; name="title"\r\n\r\n\xff\xfe\r\n--X--\r\n',
             "content_type": "multipart/form-data; boundary=X",
         },
-        "could not be parsed",
+        "multipart/form-data body is not UTF-8 text",
         id="undecodable-part",
     ),
 ]

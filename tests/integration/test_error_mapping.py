@@ -60,3 +60,49 @@ def test_a_field_sent_twice_in_a_form_is_400(api: Api) -> None:
 
     assert response.status == 400
     assert "title" in response.errmsg
+
+
+def test_refusals_say_what_to_send_instead(api: Api) -> None:
+    """The wording of refusals whose first draft named Python's internals or the wrong bound."""
+    course_id = api.create_course()["courseId"]
+    twice = api.event("GET", f"/api/courses/{course_id}/tracking/details", query={"userId": "bob"})
+    twice[1].update(rawQueryString="userId=bob&userId=carol", queryStringParameters={"userId": "bob,carol"})
+    refusals = {
+        "page below 1": api.call("GET", "/api/courses", query={"page": "-1"}),
+        "a parameter sent twice": api.send(*twice),
+        "a body not in UTF-8": api.call(
+            "POST", f"/api/courses/{course_id}/clone", body=b"\x1f\x8b\x08\x00", content_type="application/json"
+        ),
+        "a culprit deep in an array": api.call(
+            "PUT",
+            f"/api/courses/{course_id}/structure",
+            json_body={"modules": [{"moduleId": str(uuid.uuid4())}, {"moduleId": str(uuid.uuid4()), "lessons": ["x"]}]},
+        ),
+        "too many modules in all": api.call(
+            "PUT",
+            f"/api/courses/{course_id}/structure",
+            json_body={
+                "modules": [
+                    {"moduleId": str(uuid.uuid4()), "subModules": [{"moduleId": str(uuid.uuid4())} for _ in range(10)]}
+                    for _ in range(50)
+                ]
+            },
+        ),
+    }
+    messages = {case: (response.status, response.errmsg) for case, response in refusals.items()}
+    assert messages == {
+        "page below 1": (
+            400,
+            "The query parameter 'page' must be a whole number from 1, in plain digits (at most 18), like 2.",
+        ),
+        "a parameter sent twice": (400, "The query parameter 'userId' must be sent once."),
+        "a body not in UTF-8": (400, "The request body is not UTF-8 text: send it encoded as UTF-8."),
+        "a culprit deep in an array": (
+            400,
+            "The field 'modules[1].lessons[0]' must be a UUID such as 3fa85f64-5717-4562-b3fc-2c963f66afa6.",
+        ),
+        "too many modules in all": (
+            400,
+            "The request body must name at most 500 modules in all, top-level and submodules.",
+        ),
+    }

@@ -619,7 +619,7 @@ def test_text_that_is_not_unicode_is_refused_and_nothing_stored(api: Api) -> Non
         assert (response.status, response.err) == (400, "INVALID_REQUEST"), response.body
     assert "lone surrogate" in api.call("POST", "/api/courses", form=in_a_form).errmsg
     assert (
-        "request body could not be parsed"
+        "The request body is not UTF-8 text: send it encoded as UTF-8."
         in api.call("POST", "/api/courses", body=not_utf8, content_type="application/json").errmsg
     )
     assert api.call("GET", "/api/courses").result["count"] == 0

@@ -103,7 +103,9 @@ def test_page_and_limit_are_plain_digits(api: Api, path: str, value: str) -> Non
     for name in ("page", "limit"):
         response = api.call("GET", path, query={name: value})
         assert (response.status, response.err) == (400, "INVALID_REQUEST"), (name, value)
-        assert f"query parameter '{name}' must be a whole number of at most 18 digits" in response.errmsg
+        assert (
+            f"query parameter '{name}' must be a whole number from 1, in plain digits (at most 18)" in response.errmsg
+        )
 
 
 @pytest.mark.parametrize("backend", ["dynamodb-local"], indirect=True)

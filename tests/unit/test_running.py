@@ -49,3 +49,15 @@ def test_a_stack_does_not_forget_the_record_of_another_started_since(stack_file:
     first.forget()
 
     assert running() == second
+
+
+def test_a_second_stack_that_stops_puts_back_the_record_of_the_first_still_running(stack_file: Path) -> None:
+    first, second = a_stack(os.getpid()), RunningStack("http://127.0.0.1:8080", "j", "d", "s", os.getpid())
+    first.record()
+    second.record()
+    assert running() == second
+
+    second.forget()
+    assert running() == first
+    first.forget()
+    assert not stack_file.exists()
