@@ -311,22 +311,29 @@ def _cell(value: Any) -> Any:
 def wants_csv(headers: dict[str, str] | None) -> bool:
     """Whether the request's Accept prefers CSV to JSON (RFC 9110: by weight `q`, then by order;
     `q=0` refuses a type). JSON is the answer otherwise, as for a client that sends no Accept."""
-    accept = {name.lower(): value for name, value in (headers or {}).items()}.get("accept", "").lower()
-    preference: dict[str, tuple[float, int]] = {}  # a type's weight, and its place (the first named wins a tie)
-    for place, part in enumerate(accept.split(",")):
-        kind, *parameters = (piece.strip() for piece in part.split(";"))
-        weight = next((_weight(value) for name, _, value in (p.partition("=") for p in parameters) if name == "q"), 1.0)
-        preference.setdefault(kind, (weight, -place))
+    preference = _preferences(headers or {}, "accept")
     csv_weight = preference.get("text/csv", (0.0, 0))
     return csv_weight[0] > 0 and csv_weight > preference.get("application/json", (0.0, 0))
 
 
-def _weight(value: str) -> float:
-    """An Accept weight (0 to 1); one that is not a number counts as 0, so the type is not chosen."""
-    try:
-        return min(max(float(value), 0.0), 1.0)
-    except ValueError:
-        return 0.0
+def _preferences(headers: dict[str, str], header: str) -> dict[str, tuple[float, int]]:
+    """What an Accept-style header names (lower case), each with its weight `q` (0 to 1; one that
+    is not a number counts as 0, so it is not chosen) and its place (negated: the first named
+    wins a tie)."""
+    value = next((value for name, value in headers.items() if name.lower() == header), "").lower()
+    found: dict[str, tuple[float, int]] = {}
+    for place, part in enumerate(value.split(",")):
+        named, *parameters = (piece.strip() for piece in part.split(";"))
+        weight = 1.0
+        for name, _, given in (parameter.partition("=") for parameter in parameters):
+            if name.strip() == "q":
+                try:
+                    weight = min(max(float(given), 0.0), 1.0)
+                except ValueError:
+                    weight = 0.0
+        if named:
+            found.setdefault(named, (weight, -place))
+    return found
 
 
 def stored_result_responses(model: type[Any]) -> dict[int, OpenAPIResponse]:
@@ -360,20 +367,8 @@ def too_large(api_id: str, body: str, instead: str) -> Response[Any]:
 
 def _takes_gzip(headers: dict[str, str]) -> bool:
     """Whether Accept-Encoding admits gzip: named (or `*`) with a quality above 0 (RFC 9110)."""
-    accepted = next((value for name, value in headers.items() if name.lower() == "accept-encoding"), "")
-    qualities: dict[str, float] = {}
-    for part in accepted.split(","):
-        coding, _, parameters = part.strip().partition(";")
-        quality = 1.0
-        name, _, value = parameters.strip().partition("=")
-        if name.strip().lower() == "q":
-            try:
-                quality = float(value)
-            except ValueError:
-                quality = 0.0
-        if coding:
-            qualities[coding.strip().lower()] = quality
-    return qualities.get("gzip", qualities.get("x-gzip", qualities.get("*", 0.0))) > 0
+    codings = _preferences(headers, "accept-encoding")
+    return codings.get("gzip", codings.get("x-gzip", codings.get("*", (0.0, 0))))[0] > 0
 
 
 MULTIPART_BOUNDARY = re.compile(r";\s*boundary=\"?([^\";]+)\"?", re.IGNORECASE)
