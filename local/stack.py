@@ -90,11 +90,12 @@ def start_aws_stand_ins() -> tuple[str, str, Callable[[], None]]:
 
 
 def serve_jwks(document: Mapping[str, Any]) -> ThreadingHTTPServer:
-    """A loopback server publishing `document` as the issuer's JWKS (its URL: `jwks_url(server)`)."""
-    body = json.dumps(document).encode()
+    """A loopback server publishing `document` as the issuer's JWKS (its URL: `jwks_url(server)`),
+    as it is at each request (a test rotates keys by changing it)."""
 
     class Jwks(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
+            body = json.dumps(document).encode()
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(body)))

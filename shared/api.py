@@ -37,9 +37,18 @@ from pydantic import BeforeValidator
 from shared.auth import Principal, Role, authenticate, require_roles
 from shared.deflated import Deflated, gzip_around, inflate
 from shared.envelope import envelope, envelope_around
-from shared.errors import ApiError, Forbidden, Invalid, NotFound, PayloadTooLarge, UnsupportedMediaType
+from shared.errors import (
+    ApiError,
+    Forbidden,
+    Invalid,
+    NotFound,
+    PayloadTooLarge,
+    ServiceUnavailable,
+    UnsupportedMediaType,
+)
+from shared.faults import unavailable
 from shared.json_input import MAX_BODY_DEPTH, NotUnicode, TooDeeplyNested, parse_json
-from shared.observability import logger, metrics
+from shared.observability import count, logger, metrics
 from shared.schemas.common import REFUSED, RequestModel
 from shared.validation import describe_validation_errors
 
@@ -138,6 +147,7 @@ def create_app() -> APIGatewayHttpResolver:
             status_code=error.status,
             content_type=content_types.APPLICATION_JSON,
             body=envelope(_api_id(app.context.get("_route")), error.status, error=error),
+            headers={"Retry-After": str(error.retry_after)} if isinstance(error, ServiceUnavailable) else None,
         )
 
     def refuse_after_authorizing(error: ApiError) -> Response[Any]:
@@ -149,7 +159,7 @@ def create_app() -> APIGatewayHttpResolver:
                 refuse_staff_fields(_names_in_body(app.current_event) & _staff_fields(app.context.get("_route")))
         except ApiError as refusal:
             return respond(refusal)
-        except Exception as failure:  # a fault of our own while checking the caller: the envelope's 500
+        except Exception as failure:  # a fault while checking the caller: a dependency's 503, else our 500
             return unexpected(failure)
         return respond(error)
 
@@ -241,6 +251,10 @@ def create_app() -> APIGatewayHttpResolver:
 
     def unexpected(error: Exception) -> Response[Any]:
         # The client gets no internals; the log has them, keyed by the request id.
+        if (fault := unavailable(error)) is not None:
+            logger.warning("A dependency failed", extra={"error": str(error)})
+            count("DependencyUnavailable")
+            return respond(fault)
         logger.exception("Unhandled error", exc_info=error)
         return respond(_InternalError())
 

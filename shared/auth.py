@@ -7,7 +7,8 @@ from typing import Any, TypeGuard
 
 import jwt
 
-from shared.errors import Forbidden, Unauthorized
+from shared.errors import Forbidden, ServiceUnavailable, Unauthorized
+from shared.faults import RETRY_AFTER_SECONDS
 from shared.observability import logger
 from shared.schemas.common import MAX_ID_BYTES, fits_a_key
 from shared.settings import Settings, get_settings
@@ -37,10 +38,24 @@ class Principal:
         return bool(self.roles & STAFF)
 
 
+# A token naming a `kid` the cached keys lack makes the client fetch the JWKS again (a rotated key
+# is accepted as soon as the issuer publishes it, no restart), at most once per this many seconds:
+# tokens with made-up `kid`s cannot turn every request into a fetch from the issuer.
+JWKS_REFETCH_COOLDOWN_SECONDS = 30
+JWKS_TIMEOUT_SECONDS = 3
+
+
 @cache
 def _jwks_client(url: str) -> jwt.PyJWKClient:
-    # Cached for the life of the execution environment: keys are fetched once, then on a new `kid`.
-    return jwt.PyJWKClient(url, cache_keys=True, lifespan=3600, timeout=5)
+    # Cached for the life of the execution environment: keys are fetched once, then on a new `kid`
+    # (or after an hour).
+    return jwt.PyJWKClient(
+        url,
+        cache_keys=True,
+        lifespan=3600,
+        timeout=JWKS_TIMEOUT_SECONDS,
+        cooldown_duration=JWKS_REFETCH_COOLDOWN_SECONDS,
+    )
 
 
 def _roles_from_claim(value: Any) -> frozenset[Role]:
@@ -65,8 +80,13 @@ def verify_token(token: str, settings: Settings | None = None) -> Principal:
     except jwt.ExpiredSignatureError as exc:
         raise Unauthorized("The access token has expired; sign in again.") from exc
     except jwt.PyJWKClientConnectionError as exc:
+        # The issuer's fault, not the token's: a 401 would send the user to sign in again for nothing.
         logger.warning("Signing keys could not be fetched", extra={"reason": str(exc)})
-        raise Unauthorized("The token's signing keys could not be fetched; try again later.") from exc
+        raise ServiceUnavailable(
+            "The token's signing keys could not be fetched from its issuer; "
+            f"try again in {RETRY_AFTER_SECONDS} seconds.",
+            retry_after=RETRY_AFTER_SECONDS,
+        ) from exc
     except jwt.PyJWTError as exc:
         # Which check failed (and the token's `kid`) is for the log, not for whoever sent it.
         logger.info("Access token refused", extra={"reason": str(exc)})

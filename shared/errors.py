@@ -40,3 +40,14 @@ class PayloadTooLarge(ApiError):
 
 class UnsupportedMediaType(ApiError):
     status, code = HTTPStatus.UNSUPPORTED_MEDIA_TYPE, "UNSUPPORTED_MEDIA_TYPE"
+
+
+class ServiceUnavailable(ApiError):
+    """A dependency's fault (shared/faults.py), not the request's: the client should retry after
+    `retry_after` seconds (sent as `Retry-After`)."""
+
+    status, code = HTTPStatus.SERVICE_UNAVAILABLE, "SERVICE_UNAVAILABLE"
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

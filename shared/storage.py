@@ -35,7 +35,6 @@ def s3() -> "S3Client":
     config = Config(
         signature_version="s3v4",
         s3={"addressing_style": "path" if settings.s3_endpoint else "auto"},
-        retries={"mode": "standard"},
     )
     client: S3Client = new_client("s3", settings.s3_endpoint, config)
     return client

@@ -151,3 +151,30 @@ def test_no_browser_origin_is_allowed_by_default():
     for cors in (api["Properties"]["CorsConfiguration"], bucket["Properties"]["CorsConfiguration"]):
         condition, _, otherwise = cors["Fn::If"]
         assert (condition, otherwise) == ("HasCorsOrigins", {"Ref": "AWS::NoValue"})
+
+
+def test_what_holds_data_is_protected_and_every_log_is_kept_for_a_while():
+    """Issue 17's fixes, beside checkov's scan (make scan): access logs as JSON with what a fault
+    needs, a retention on every log group, a versioned bucket whose old versions expire, encrypted
+    queues, point-in-time recovery and deletion protection on both tables."""
+    resources = template.load()["Resources"]
+    access = resources["HttpApi"]["Properties"]["AccessLogSettings"]
+    logged = json.loads(access["Format"])
+    assert {"requestId", "route", "status", "latencyMs", "integrationError"} <= set(logged)
+    assert access["DestinationArn"] == {"Fn::GetAtt": "ApiAccessLogs.Arn"}
+    for name, group in template.resources("AWS::Logs::LogGroup").items():
+        assert group["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionDays"}, name
+    assert template.load()["Globals"]["Function"]["LoggingConfig"] == {"LogGroup": {"Ref": "FunctionLogs"}}
+    bucket = resources["MediaBucket"]["Properties"]
+    assert bucket["VersioningConfiguration"] == {"Status": "Enabled"}
+    rules = {rule["Id"]: rule for rule in bucket["LifecycleConfiguration"]["Rules"]}
+    assert rules["ExpireNoncurrentVersions"]["NoncurrentVersionExpiration"] == {
+        "NoncurrentDays": {"Ref": "MediaNoncurrentVersionDays"}
+    }
+    for name, queue in template.resources("AWS::SQS::Queue").items():
+        assert queue["Properties"]["KmsMasterKeyId"] == {"Ref": "FailureQueueKey"}, name
+    for name in ("LmsTable", "IdempotencyTable"):
+        table = resources[name]["Properties"]
+        assert table["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}, name
+        assert table["DeletionProtectionEnabled"] == {"Ref": "TableDeletionProtection"}, name
+    assert template.load()["Globals"]["Function"]["Timeout"] < 30  # under API Gateway's 30 s

@@ -5,6 +5,7 @@ collection (a course with its modules and lesson links) returns typed objects in
 Table name and endpoint come from the settings on first use, never at import.
 """
 
+import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -12,13 +13,14 @@ from typing import Any
 from botocore.session import Session as BotocoreSession
 from pynamodb.attributes import DiscriminatorAttribute, UnicodeAttribute
 from pynamodb.connection import Connection, TableConnection
-from pynamodb.exceptions import PynamoDBException, TransactWriteError
+from pynamodb.exceptions import PutError, PynamoDBException, TransactWriteError
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
+from shared.faults import ATTEMPTS, CONNECT_TIMEOUT_SECONDS, READ_TIMEOUT_SECONDS
 from shared.settings import get_settings
 
 TENANT_PREFIX = "T"
@@ -85,6 +87,11 @@ class LmsItem(Model):
 
     class Meta:
         table_name = "lms"  # replaced from the settings when the first connection is made
+        # The budget every AWS client has (shared/faults.py): PynamoDB's defaults (15 s to connect,
+        # 30 s to read) would outlast the function.
+        connect_timeout_seconds = CONNECT_TIMEOUT_SECONDS
+        read_timeout_seconds = READ_TIMEOUT_SECONDS
+        max_retry_attempts = ATTEMPTS - 1
 
     pk = UnicodeAttribute(hash_key=True, attr_name="PK")
     sk = UnicodeAttribute(range_key=True, attr_name="SK")
@@ -143,6 +150,7 @@ TRANSACTION_LIMIT = 100
 CONDITION_FAILED = "ConditionalCheckFailed"
 # Another transaction held one of the items at that moment; DynamoDB asks for a retry.
 TRANSACTION_CONFLICT = "TransactionConflict"
+TRANSACTION_CANCELED = "TransactionCanceledException"
 
 
 class ConcurrentModification(Exception):
@@ -151,7 +159,15 @@ class ConcurrentModification(Exception):
 
 def condition_failed(error: PynamoDBException) -> bool:
     """Whether a single-item write failed on its condition (rather than on anything else)."""
-    return error.cause_response_code == "ConditionalCheckFailedException"
+    return answered_code(error) == "ConditionalCheckFailedException"
+
+
+def answered_code(error: PynamoDBException) -> str | None:
+    """The error code DynamoDB answered, or None when it gave no answer (a fault of the connection:
+    PynamoDB's own `cause_response_code` fails on those, whose `response` is None)."""
+    answer = getattr(error.cause, "response", None) or {}
+    code: str | None = answer.get("Error", {}).get("Code")
+    return code
 
 
 class Cancelled(Exception):
@@ -230,13 +246,18 @@ def concurrent_change(cancelled: Cancelled, item_id: str, *names: str) -> Except
 
 @contextmanager
 def transaction() -> Iterator[Transaction]:
-    """One TransactWriteItems over the table: every write in it happens, or none does (Cancelled)."""
-    writes = TransactWrite(connection=_connection())
+    """One TransactWriteItems over the table: every write in it happens, or none does (Cancelled).
+    Its client request token makes botocore's retries of it (after a dropped connection or a
+    timeout, when it may have been applied) idempotent: DynamoDB applies it once and answers each.
+    A failure that is not a cancellation (a fault) is raised as it is."""
+    writes = TransactWrite(connection=_connection(), client_request_token=str(uuid.uuid4()))
     pending = Transaction(writes)
     try:
         with writes:
             yield pending
     except TransactWriteError as error:
+        if answered_code(error) != TRANSACTION_CANCELED:
+            raise
         cancelled = pending.cancelled(error)
         raise pending.refusal(cancelled) or cancelled from error
 
@@ -284,6 +305,36 @@ def delete_with_children(
             writes.delete(child)
         if also:
             also(writes)
+
+
+def save_once(item: LmsItem, condition: Condition | None = None) -> None:
+    """Save `item` under `condition` (and its version's), as one PutItem. botocore sends a write
+    again when its answer was lost (a dropped connection, a timeout), and if the first one landed,
+    the second fails its condition on the very item it stored: an item stored as this one is
+    (but for its version) is that, and counts as written. Raises the PutError otherwise."""
+    try:
+        item.save(condition=condition)
+    except PutError as error:
+        if not (condition_failed(error) and _stored_as_sent(item)):
+            raise
+
+
+def _stored_as_sent(item: LmsItem) -> bool:
+    try:
+        stored = type(item).get(item.pk, item.sk, consistent_read=True)
+    except item.DoesNotExist:
+        return False
+    version = item._version_attribute_name
+    sent, found = item.serialize(), stored.serialize()
+    if version:
+        name = type(item).get_attributes()[version].attr_name
+        sent.pop(name, None)
+        found.pop(name, None)
+    if sent != found:
+        return False
+    if version:
+        setattr(item, version, getattr(stored, version))  # as a save that answered would have left it
+    return True
 
 
 def snapshot[I: LmsItem](item: I) -> I:

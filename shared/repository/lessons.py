@@ -17,6 +17,7 @@ from shared.repository.base import (
     concurrent_change,
     delete_with_children,
     first_of,
+    save_once,
     tenant_and_id,
     transaction,
 )
@@ -121,7 +122,7 @@ class LessonRepository:
     def create(self, lesson: LessonItem) -> None:
         """Write a new lesson; MainMediaMissing if its `mediaId` names no media."""
         if not lesson.media_id:
-            lesson.save(condition=LessonItem.pk.does_not_exist())
+            save_once(lesson, condition=LessonItem.pk.does_not_exist())
             return
         try:
             with transaction() as writes:

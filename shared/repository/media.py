@@ -12,6 +12,7 @@ from shared.repository.base import (
     condition_failed,
     delete_with_children,
     first_of,
+    save_once,
     transaction,
 )
 from shared.repository.items import (
@@ -63,7 +64,7 @@ class MediaRepository:
         )
 
     def create(self, media: MediaItem) -> None:
-        media.save(condition=MediaItem.pk.does_not_exist())
+        save_once(media, condition=MediaItem.pk.does_not_exist())
 
     def get(self, media_id: str) -> MediaItem | None:
         """The record, by a strongly consistent GetItem."""

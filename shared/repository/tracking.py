@@ -23,6 +23,7 @@ from shared.repository.base import (
     concurrent_change,
     condition_failed,
     first_of,
+    save_once,
     transaction,
 )
 from shared.repository.items import (
@@ -307,7 +308,7 @@ def _save_with(
 def _save(item: CourseTrackItem | LessonAttemptItem, on_condition: type[Exception]) -> None:
     """Save `item` under its version condition; a failed condition raises `on_condition`."""
     try:
-        item.save()
+        save_once(item)
     except PutError as error:
         if condition_failed(error):
             raise on_condition(item.pk) from error

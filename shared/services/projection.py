@@ -1,7 +1,8 @@
 """What follows from a change in the table (its stream, at least once): `course.completed` when a
 course track becomes completed, a course's new summary copied onto its enrollments, a lesson's
-new summary completed on links past its update's own transaction, and a course's tree documents
-built again when a write changed its tree.
+new summary completed on links past its update's own transaction, a course's tree documents
+built again when a write changed its tree, and the file of an upload never registered removed
+when its pending record expires (DynamoDB's TTL).
 
 Each step is safe to repeat: the event is published once per completion (its key is the track
 and the version that completed it), and copying a summary twice writes the same thing."""
@@ -10,11 +11,12 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from shared import storage
 from shared.events import publish_once
 from shared.observability import count, logger
 from shared.repository.base import LmsItem, tenant_and_id
 from shared.repository.enrollments import EnrollmentRepository
-from shared.repository.items import CourseItem, CourseTrackItem, LessonItem, TreeHead
+from shared.repository.items import CourseItem, CourseTrackItem, LessonItem, MediaItem, TreeHead
 from shared.repository.lessons import LessonRepository, lesson_summary
 from shared.repository.trees import current
 from shared.services import course_tree
@@ -22,6 +24,7 @@ from shared.services.enrollments import course_summary
 from shared.services.grading import COMPLETED
 
 COURSE_COMPLETED = "course.completed"
+PENDING = "pending"
 
 
 def item_of(image: dict[str, Any] | None) -> LmsItem | None:
@@ -38,6 +41,20 @@ def project(old: LmsItem | None, new: LmsItem | None, context: LambdaContext | N
         _course_changed(old, new)
     elif isinstance(new, LessonItem) and isinstance(old, LessonItem):
         _lesson_changed(old, new)
+    elif new is None and isinstance(old, MediaItem) and old.status == PENDING:
+        _upload_abandoned(old)
+
+
+def _upload_abandoned(media: MediaItem) -> None:
+    """A record removed while still pending: its TTL ran out a day after the upload URL did, so no
+    registration will come (the file never arrived, or its registration failed every retry, or it
+    came too late). Whatever the URL put there goes; a deleted object's version lingers for the
+    bucket's MediaNoncurrentVersionDays. A record deleted through the API was not pending, or its
+    object went with it: deleting again changes nothing."""
+    if media.path:
+        storage.delete_object(media.path)
+    count("UploadAbandoned")
+    logger.info("An upload never registered was removed", extra={"media_id": media.media_id, "key": media.path})
 
 
 def _track_changed(old: CourseTrackItem | None, new: CourseTrackItem, context: LambdaContext | None) -> None:

@@ -1,14 +1,19 @@
 """Token verification against a real JWKS endpoint on loopback (the session's test issuer)."""
 
+import json
 import os
+import socket
+import time
 
 import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from local import issuer
+from local.stack import jwks_url, serve_jwks
+from shared import auth
 from shared.auth import Principal, Role, authenticate, require_roles, verify_token
-from shared.errors import Forbidden, Unauthorized
+from shared.errors import Forbidden, ServiceUnavailable, Unauthorized
 from shared.observability import logger
 from shared.settings import Settings
 
@@ -138,3 +143,54 @@ def test_role_checks():
     require_roles(learner, frozenset({Role.LEARNER, Role.ADMIN}))
     with pytest.raises(Forbidden, match="admin or instructor"):
         require_roles(learner, frozenset({Role.ADMIN, Role.INSTRUCTOR}))
+
+
+def published(key: rsa.RSAPrivateKey, kid: str) -> dict[str, object]:
+    """A key as the issuer's JWKS lists it."""
+    return {
+        **json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(key.public_key())),
+        "kid": kid,
+        "use": "sig",
+        "alg": "RS256",
+    }
+
+
+def signed(key: rsa.RSAPrivateKey, kid: str, settings: Settings) -> str:
+    claims = {"iss": settings.jwt_issuer, "aud": settings.jwt_audience, "sub": "user-1", "tenantId": "tenant-a",
+              "roles": ["admin"], "exp": int(time.time()) + 300}  # fmt: skip
+    return jwt.encode(claims, key, algorithm="RS256", headers={"kid": kid})
+
+
+def test_a_rotated_signing_key_is_accepted_once_the_issuer_publishes_it(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(auth, "JWKS_REFETCH_COOLDOWN_SECONDS", 0)  # 30 s in service; the rule is the same
+    first, second = (rsa.generate_private_key(public_exponent=65537, key_size=2048) for _ in range(2))
+    document = {"keys": [published(first, "key-1")]}
+    server = serve_jwks(document)
+    try:
+        rotating = settings.model_copy(update={"jwks_url": jwks_url(server)})
+        assert verify_token(signed(first, "key-1", rotating), rotating).user_id == "user-1"
+        with pytest.raises(Unauthorized):  # not published yet
+            verify_token(signed(second, "key-2", rotating), rotating)
+
+        document["keys"].append(published(second, "key-2"))  # the issuer rotates; nothing restarts
+
+        assert verify_token(signed(second, "key-2", rotating), rotating).user_id == "user-1"
+        assert (
+            verify_token(signed(first, "key-1", rotating), rotating).user_id == "user-1"
+        )  # both, while both are listed
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_an_issuer_that_cannot_be_reached_is_503_not_401(signing_key: rsa.RSAPrivateKey, settings: Settings) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    unreachable = settings.model_copy(update={"jwks_url": f"http://127.0.0.1:{port}/.well-known/jwks.json"})
+
+    with pytest.raises(ServiceUnavailable, match="signing keys could not be fetched") as refused:
+        verify_token(issuer.mint("admin", "tenant-a", "user-1", key=signing_key), unreachable)
+    assert refused.value.retry_after > 0
