@@ -7,6 +7,7 @@ a no-op, while a publisher that died part-way may try again once its in-progress
 Clients are built on first use, so no HTTP function pays for them."""
 
 import json
+import time
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -15,6 +16,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared import idempotency
 from shared.aws import new_client
+from shared.observability import logger
 from shared.settings import get_settings
 
 if TYPE_CHECKING:
@@ -35,6 +37,12 @@ def _client() -> "EventBridgeClient":
     return client
 
 
+# PutEvents answers 200 with the entries it could not take (throttled, an internal failure):
+# those are sent again after a short pause, then the record fails, so Lambda delivers it again.
+PUBLISH_ATTEMPTS = 3
+PUBLISH_PAUSE_SECONDS = 0.2
+
+
 def _publish(detail_type: str, detail: dict[str, Any]) -> None:
     entry = {
         "Source": SOURCE,
@@ -42,9 +50,15 @@ def _publish(detail_type: str, detail: dict[str, Any]) -> None:
         "Detail": json.dumps(detail),
         "EventBusName": get_settings().event_bus_name,
     }
-    response = _client().put_events(Entries=[entry])  # type: ignore[list-item]
-    if response.get("FailedEntryCount"):
-        raise PublishFailed(f"{detail_type}: {response['Entries']}")
+    for attempt in range(1, PUBLISH_ATTEMPTS + 1):
+        response = _client().put_events(Entries=[entry])  # type: ignore[list-item]
+        if not response.get("FailedEntryCount"):
+            return
+        logger.warning("EventBridge refused an event", extra={"detail_type": detail_type, "attempt": attempt,
+                                                             "entries": response["Entries"]})  # fmt: skip
+        if attempt < PUBLISH_ATTEMPTS:
+            time.sleep(PUBLISH_PAUSE_SECONDS * attempt)
+    raise PublishFailed(f"{detail_type}: {response['Entries']}")
 
 
 @cache

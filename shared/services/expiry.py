@@ -18,15 +18,23 @@ from shared.repository.items import EnrollmentItem
 
 EXPIRING, EXPIRED = "enrollment.expiring", "enrollment.expired"
 JOB = "expiry-job"  # `updatedBy` of the changes the job makes
+# A run stops this long before its function's timeout (an enrollment takes a few requests) and
+# the next run carries on: what it marked has left the due list, what it announced is flagged.
+STOP_BEFORE_TIMEOUT_MS = 30_000
 
 
 def expire_enrollments(now: datetime, notice: timedelta, context: LambdaContext | None) -> dict[str, int]:
-    """Announce what ends within `notice` and expire what has ended; how many of each. The event
-    is published before the enrollment is marked, so a run that stops between them publishes
-    nothing twice (the event's key) and loses nothing (the next run marks it)."""
+    """Announce what ends within `notice` and expire what has ended; how many of each, and
+    whether the run stopped short of the end (`stopped`: its time ran out, the next run goes on).
+    The event is published before the enrollment is marked, so a run that stops between them
+    publishes nothing twice (the event's key) and loses nothing (the next run marks it)."""
     moment = now.strftime(TIMESTAMP_FORMAT)
-    done = {EXPIRING: 0, EXPIRED: 0}
+    done = {EXPIRING: 0, EXPIRED: 0, "stopped": 0}
     for enrollment in due_for_expiry((now + notice).strftime(TIMESTAMP_FORMAT)):
+        if context is not None and context.get_remaining_time_in_millis() < STOP_BEFORE_TIMEOUT_MS:
+            done["stopped"] = 1
+            logger.info("Expiry run stopped before its timeout; the next run carries on", extra=done)
+            break
         read = snapshot(enrollment)
         end = enrollment.end_time or ""
         if end <= moment:
@@ -38,7 +46,8 @@ def expire_enrollments(now: datetime, notice: timedelta, context: LambdaContext 
         else:
             continue
         if announce:
-            publish_once(f"{what}#{enrollment.pk}#{end}", what, _detail(enrollment), context)
+            # Keyed by the enrollment itself: its PK is its course's partition of enrollments, shared.
+            publish_once(f"{what}#{enrollment.enrollment_id}#{end}", what, _detail(enrollment), context)
         enrollment.updated_by, enrollment.updated_at = JOB, moment
         try:
             EnrollmentRepository(enrollment.tenant_id).save(enrollment, read)

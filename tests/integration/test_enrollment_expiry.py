@@ -1,9 +1,12 @@
 """The scheduled expiry job through its real handler, fed the schedule's event (events/)."""
 
 import json
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from local import stack
 from local.template import ROOT
+from shared.services import expiry
 from tests.support.api import Api
 from tests.support.stream import Stream
 
@@ -87,3 +90,38 @@ def test_the_local_stack_runs_the_job_on_its_schedule_with_a_scheduled_event_of_
 
     assert enrollment_of(api, "ending")["status"] == "expired"
     assert [event["detail"]["userId"] for event in stream.published("enrollment.expired")] == ["ending"]
+
+
+@dataclass
+class DwindlingContext:
+    """A Lambda context whose remaining time drops by `step_ms` at each look, from `start_ms`: a
+    run with a small time budget, whatever this machine's speed."""
+
+    start_ms: int
+    step_ms: int
+    looks: int = 0
+
+    def get_remaining_time_in_millis(self) -> int:
+        self.looks += 1
+        return max(0, self.start_ms - self.step_ms * self.looks)
+
+
+def test_a_run_out_of_time_stops_before_its_timeout_and_the_next_carries_on(api: Api, stream: Stream) -> None:
+    course_id = api.create_course(status="published", endDatetime=COURSE_END)["courseId"]
+    users = [f"due-{index:02d}" for index in range(25)]
+    for user in users:
+        assert api.enroll(course_id, user).status == 201
+    after_the_end = datetime(2031, 1, 1, tzinfo=UTC)
+
+    runs = []
+    while not runs or runs[-1]["stopped"]:
+        budget = DwindlingContext(start_ms=expiry.STOP_BEFORE_TIMEOUT_MS + 10 * 1_000, step_ms=1_000)
+        runs.append(expiry.expire_enrollments(after_the_end, timedelta(days=7), budget))  # type: ignore[arg-type]
+        assert len(runs) <= len(users), "a run made no progress"
+
+    assert len(runs) > 2  # the budget cut the work into several runs
+    assert all(run["enrollment.expired"] > 0 for run in runs[:-1])
+    assert sum(run["enrollment.expired"] for run in runs) == len(users)  # nothing missed, nothing twice
+    published = [event["detail"]["userId"] for event in stream.published("enrollment.expired")]
+    assert sorted(published) == users
+    assert {enrollment_of(api, user)["status"] for user in users} == {"expired"}

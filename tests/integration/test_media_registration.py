@@ -146,3 +146,18 @@ def test_an_object_for_a_rejected_record_is_removed(api):
 
     assert again["registered"][0]["outcome"] == "removed"
     assert not object_exists(media["path"])
+
+
+def test_an_upload_whose_record_was_deleted_before_its_event_arrived_is_removed(api):
+    """S3's events come at least once and in no set order: here the media is deleted (record and
+    object) after its upload and before the upload's event reaches the function."""
+    media = pending(api)
+    bucket().put_object(Bucket=get_settings().media_bucket, Key=media["path"], Body=samples.PNG)
+    assert api.call("DELETE", f"/api/media/{media['mediaId']}").status == 200
+
+    late = api.host.invoke("MediaRegistrationFunction", s3_event(media["path"]))
+    again = api.host.invoke("MediaRegistrationFunction", s3_event(media["path"]))  # and delivered twice
+
+    assert [late["registered"][0]["outcome"], again["registered"][0]["outcome"]] == ["removed", "removed"]
+    assert api.call("GET", f"/api/media/{media['mediaId']}").status == 404  # not brought back
+    assert not object_exists(media["path"])

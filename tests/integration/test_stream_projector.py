@@ -9,15 +9,18 @@ import pytest
 
 from local.stack import StreamFeed
 from local.template import ROOT
-from shared import events
+from shared import events, storage
 from shared.clock import sortable_now
 from shared.repository.base import LmsItem
 from shared.repository.items import LessonLinkItem, link_pointer
 from shared.repository.lessons import LessonRepository, copy_chunks
+from shared.repository.media import MediaRepository
 from shared.repository.metering import RequestCounter
 from shared.repository.trees import TreeRepository
+from shared.services import projection
 from shared.settings import get_settings
 from tests.support.api import Api
+from tests.support.samples import PNG
 from tests.support.stream import Stream
 from tests.support.world import event_from_file
 
@@ -204,3 +207,75 @@ def test_a_tree_change_of_a_course_deleted_since_builds_nothing_and_the_feed_car
 
     assert TreeRepository(api.tenant).read_head(gone) is None
     assert [event["detail"]["courseId"] for event in stream.published("course.completed")] == [course_id]
+
+
+def test_a_batch_that_fails_in_its_middle_is_retried_from_there_without_repeats(
+    api: Api, stream: Stream, host, monkeypatch
+) -> None:
+    """Three completions in one batch, the second failing once: the batch reports that record
+    alone, Lambda offers it again with what followed it, and each completion is published once."""
+    learners = [completed_course(api)[1].user for _ in range(3)]
+    failing, reports, failed = learners[1], [], []
+    track_changed, invoke = projection._track_changed, host.invoke
+
+    def fails_once(old, new, context) -> None:  # noqa: ANN001 - the projector's own signature
+        if new.user_id == failing and new.status == "completed" and not failed:
+            failed.append(new.user_id)
+            raise RuntimeError("EventBridge was briefly unreachable")
+        track_changed(old, new, context)
+
+    def reporting(function: str, event: dict) -> dict:
+        answer = invoke(function, event)
+        reports.append(answer["batchItemFailures"])
+        return answer
+
+    monkeypatch.setattr(projection, "_track_changed", fails_once)
+    monkeypatch.setattr(host, "invoke", reporting)
+    stream.project()
+    stream.project()
+
+    # The failed record alone, reported by its sequence number, in one batch; none after that.
+    assert [len(report) for report in reports if report] == [1]
+    assert failed == [failing]
+    published = sorted(event["detail"]["userId"] for event in stream.published("course.completed"))
+    assert published == sorted(learners)
+
+
+def test_failed_entries_of_put_events_are_sent_again_and_else_fail_the_record(
+    api: Api, stream: Stream, monkeypatch
+) -> None:
+    """PutEvents answers 200 with the entries it refused: those go again, and when EventBridge
+    keeps refusing, the record fails (to be delivered again), never dropped."""
+    client, refusals = events._client(), iter([1, 1, 1, 1, 0])  # 3 refusals fail a record; then 1, then none
+
+    class Refusing:
+        def put_events(self, **request: object) -> dict:
+            if next(refusals):
+                return {"FailedEntryCount": 1, "Entries": [{"ErrorCode": "ThrottlingException"}]}
+            return client.put_events(**request)
+
+    monkeypatch.setattr(events, "_client", lambda: Refusing())
+    monkeypatch.setattr(events, "PUBLISH_PAUSE_SECONDS", 0)
+    completed_course(api)
+
+    stream.project()  # refused three times: the record fails
+    assert stream.published("course.completed") == []
+    stream.project()  # refused once more, then taken
+    assert len(stream.published("course.completed")) == 1
+    stream.project()
+    assert len(stream.published("course.completed")) == 1  # and not again
+
+
+def test_an_upload_whose_pending_record_expires_is_removed(api: Api, stream: Stream) -> None:
+    """The record of an upload that never registered (its file came, but no registration did)
+    is removed by DynamoDB's TTL a day after its URL expired; its file goes with it."""
+    body = {"format": "image", "orgFilename": "cover.png", "contentType": "image/png", "size": len(PNG)}
+    media_id = api.call("POST", "/api/media", json_body=body).result["mediaId"]
+    record = MediaRepository(api.tenant).get(media_id)
+    assert record is not None
+    storage.put_object(record.path, PNG, "image/png")  # arrived; its registration never ran
+    record.delete()  # what the TTL does
+
+    stream.project()
+
+    assert storage.inspect_object(record.path, 8) is None
