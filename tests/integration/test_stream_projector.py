@@ -218,7 +218,7 @@ def test_a_batch_that_fails_in_its_middle_is_retried_from_there_without_repeats(
     failing, reports, failed = learners[1], [], []
     track_changed, invoke = projection._track_changed, host.invoke
 
-    def fails_once(old, new, context) -> None:  # noqa: ANN001 - the projector's own signature
+    def fails_once(old, new, context) -> None:
         if new.user_id == failing and new.status == "completed" and not failed:
             failed.append(new.user_id)
             raise RuntimeError("EventBridge was briefly unreachable")
