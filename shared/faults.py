@@ -13,10 +13,10 @@ from botocore.config import Config
 
 from shared.errors import ServiceUnavailable
 
-# Per attempt: a connection within 1 s, an answer within 2 s; 3 attempts with botocore's standard
-# jittered back-off (under 1 s, then under 2 s). A call gives up within 9 s at the very worst
-# (every attempt timing out), within a few seconds when it is throttled, and at once when nothing
-# listens. The functions' timeout is 20 s (room for a second slow call), API Gateway's 30 s.
+# Per attempt: a connection within 1 s, an answer within 2 s; 3 attempts with botocore's jittered
+# back-off between them (under 1 s, then under 2 s). A call gives up within 12 s at the very worst
+# (every attempt connecting slowly, then timing out), within a few seconds when it is throttled or
+# nothing listens. The functions' timeout is 20 s, API Gateway's 30 s.
 CONNECT_TIMEOUT_SECONDS, READ_TIMEOUT_SECONDS, ATTEMPTS = 1.0, 2.0, 3
 RETRY_AFTER_SECONDS = 2
 
