@@ -103,7 +103,7 @@ typecheck: $(VENV)/.dev-installed
 # template.yaml against checkov's AWS checks: 0 failed, each check that does not apply skipped in
 # the template with its reason.
 scan: $(CHECKOV)
-	$(CHECKOV) --file template.yaml --framework cloudformation --quiet --compact
+	$(CHECKOV) --file template.yaml --framework cloudformation --quiet --compact --skip-download
 
 # Across every core (pytest-xdist); a module that shares one server keeps to one worker (xdist_group).
 PYTEST_PARALLEL := -n auto --dist loadgroup

@@ -261,7 +261,10 @@ class StreamFeed(Worker):
                 records = [_lambda_record(record, stream_arn) for record in page["Records"]]
                 if not records:
                     break
-                failures = self.host.invoke(PROJECTOR_FUNCTION, {"Records": records}).get("batchItemFailures")
+                # Lambda drops the records no filter of the template admits (they count as handled).
+                delivered = [record for record in records if self._admitted(record)]
+                answer = self.host.invoke(PROJECTOR_FUNCTION, {"Records": delivered}) if delivered else {}
+                failures = answer.get("batchItemFailures")
                 sequence_numbers = [record["dynamodb"]["SequenceNumber"] for record in records]
                 # Those before the first failure are done; it is offered again at the next pump.
                 done = sequence_numbers.index(failures[0]["itemIdentifier"]) if failures else len(records)
@@ -273,8 +276,25 @@ class StreamFeed(Worker):
                 iterator = page.get("NextShardIterator")
         return handled
 
+    def _admitted(self, record: dict[str, Any]) -> bool:
+        filters = template.stream_filters(PROJECTOR_FUNCTION)
+        return not filters or any(matches_filter(pattern, record) for pattern in filters)
+
     def step(self) -> None:
         self.pump()
+
+
+def matches_filter(pattern: Any, value: Any) -> bool:
+    """Lambda's event filtering, as far as the template's patterns go: each key of an object must
+    be there and match, and a list names the values allowed. A construct beyond that (`exists`,
+    `prefix`, numbers) is refused rather than guessed at."""
+    if isinstance(pattern, dict):
+        return isinstance(value, dict) and all(
+            key in value and matches_filter(part, value[key]) for key, part in pattern.items()
+        )
+    if isinstance(pattern, list) and not any(isinstance(allowed, dict | list) for allowed in pattern):
+        return value in pattern
+    raise ValueError(f"The local stack does not understand the filter pattern {pattern!r}.")
 
 
 def _lambda_record(record: Any, stream_arn: str) -> dict[str, Any]:

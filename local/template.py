@@ -1,5 +1,6 @@
 """Read what the local stack needs from template.yaml: routes, functions, table and bucket."""
 
+import json
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -71,6 +72,18 @@ def load() -> dict[str, Any]:
 
 def resources(kind: str) -> dict[str, dict[str, Any]]:
     return {name: spec for name, spec in load()["Resources"].items() if spec["Type"] == kind}
+
+
+def stream_filters(function: str) -> list[dict[str, Any]]:
+    """The filter patterns of the function's DynamoDB stream events: Lambda hands it the records
+    that match one of them (every record, when there are none)."""
+    events = load()["Resources"][function]["Properties"].get("Events", {}).values()
+    return [
+        json.loads(criterion["Pattern"])
+        for event in events
+        if event["Type"] == "DynamoDB"
+        for criterion in event["Properties"].get("FilterCriteria", {}).get("Filters", [])
+    ]
 
 
 def _path_pattern(path: str) -> re.Pattern[str]:

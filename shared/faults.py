@@ -1,7 +1,7 @@
 """Faults of the services the API depends on (DynamoDB, S3, EventBridge, the issuer's JWKS), told
 apart from faults of our own: a dependency that cannot be reached, times out, or keeps refusing
-for load after botocore's retries is answered 503 with `Retry-After`, so clients retry and the
-5xx alarm does not fire as if the code were broken (docs/DECISIONS.md: Faults).
+for load after botocore's retries is answered 503 with `Retry-After`, so clients retry, and the
+functions' error alarms do not fire as if the code were broken (docs/DECISIONS.md: Faults).
 
 The AWS clients' own budgets live here too: every call gives up well within the function's
 timeout (template.yaml), which stays under API Gateway's 30 s."""
@@ -16,7 +16,7 @@ from shared.errors import ServiceUnavailable
 # Per attempt: a connection within 1 s, an answer within 2 s; 3 attempts with botocore's jittered
 # back-off between them (under 1 s, then under 2 s). A call gives up within 12 s at the very worst
 # (every attempt connecting slowly, then timing out), within a few seconds when it is throttled or
-# nothing listens. The functions' timeout is 20 s, API Gateway's 30 s.
+# nothing listens. The functions' timeout is 28 s (two such calls), API Gateway's 30 s.
 CONNECT_TIMEOUT_SECONDS, READ_TIMEOUT_SECONDS, ATTEMPTS = 1.0, 2.0, 3
 RETRY_AFTER_SECONDS = 2
 

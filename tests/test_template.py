@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from local import template
+from local.stack import matches_filter
 
 
 def test_sam_validate_lint_passes():
@@ -156,7 +157,7 @@ def test_no_browser_origin_is_allowed_by_default():
 def test_what_holds_data_is_protected_and_every_log_is_kept_for_a_while():
     """Issue 17's fixes, beside checkov's scan (make scan): access logs as JSON with what a fault
     needs, a retention on every log group, a versioned bucket whose old versions expire, encrypted
-    queues, point-in-time recovery and deletion protection on both tables."""
+    queues, point-in-time recovery on both tables, deletion protection where the domain's data lives."""
     resources = template.load()["Resources"]
     access = resources["HttpApi"]["Properties"]["AccessLogSettings"]
     logged = json.loads(access["Format"])
@@ -176,5 +177,24 @@ def test_what_holds_data_is_protected_and_every_log_is_kept_for_a_while():
     for name in ("LmsTable", "IdempotencyTable"):
         table = resources[name]["Properties"]
         assert table["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}, name
-        assert table["DeletionProtectionEnabled"] == {"Ref": "TableDeletionProtection"}, name
+    assert resources["LmsTable"]["Properties"]["DeletionProtectionEnabled"] == {"Ref": "TableDeletionProtection"}
+    assert resources["LmsTable"]["DeletionPolicy"] == resources["MediaBucket"]["DeletionPolicy"] == "Retain"
     assert template.load()["Globals"]["Function"]["Timeout"] < 30  # under API Gateway's 30 s
+
+
+def test_the_projector_is_handed_the_changes_it_acts_on_and_no_other():
+    """Its stream event's filters, applied as Lambda applies them (local.stack.matches_filter, which
+    the local stack's feed uses too): a pending media record's removal (its TTL ran out) passes,
+    so does a course track's change; an uploaded record's removal and an enrollment's do not."""
+    filters = template.stream_filters("StreamProjectorFunction")
+
+    def admitted(event_name: str, **images: dict[str, object]) -> bool:
+        record = {"eventName": event_name, "dynamodb": images}
+        return any(matches_filter(pattern, record) for pattern in filters)
+
+    pending = {"kind": {"S": "media"}, "status": {"S": "pending"}}
+    assert admitted("REMOVE", OldImage=pending)
+    assert not admitted("REMOVE", OldImage={**pending, "status": {"S": "uploaded"}})
+    assert not admitted("MODIFY", OldImage=pending, NewImage={**pending, "status": {"S": "uploaded"}})
+    assert admitted("MODIFY", NewImage={"kind": {"S": "course_track"}})
+    assert not admitted("INSERT", NewImage={"kind": {"S": "enrollment"}})

@@ -177,7 +177,7 @@ def build(course: CourseItem, items: Sequence[LmsItem], structure_version: str, 
     )
 
 
-# A reorder runs well within the Courses function's timeout (20 s); a pin older than this was left
+# A reorder runs well within the Courses function's timeout (28 s); a pin older than this was left
 # by one cut off part-way (a crash, a timeout), and the next reader or reorder finishes its plan.
 REORDER_SECONDS = 60
 

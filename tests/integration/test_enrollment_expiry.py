@@ -113,7 +113,7 @@ def test_a_run_out_of_time_stops_before_its_timeout_and_the_next_carries_on(api:
         assert api.enroll(course_id, user).status == 201
     after_the_end = datetime(2031, 1, 1, tzinfo=UTC)
 
-    runs = []
+    runs: list[dict[str, int]] = []
     while not runs or runs[-1]["stopped"]:
         budget = DwindlingContext(start_ms=expiry.STOP_BEFORE_TIMEOUT_MS + 10 * 1_000, step_ms=1_000)
         runs.append(expiry.expire_enrollments(after_the_end, timedelta(days=7), budget))  # type: ignore[arg-type]

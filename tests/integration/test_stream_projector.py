@@ -4,6 +4,7 @@ enrollments, and course trees built as they change."""
 
 import os
 import uuid
+from typing import Any
 
 import pytest
 
@@ -215,7 +216,9 @@ def test_a_batch_that_fails_in_its_middle_is_retried_from_there_without_repeats(
     """Three completions in one batch, the second failing once: the batch reports that record
     alone, Lambda offers it again with what followed it, and each completion is published once."""
     learners = [completed_course(api)[1].user for _ in range(3)]
-    failing, reports, failed = learners[1], [], []
+    failing = learners[1]
+    reports: list[list[dict[str, str]]] = []
+    failed: list[str] = []
     track_changed, invoke = projection._track_changed, host.invoke
 
     def fails_once(old, new, context) -> None:
@@ -249,7 +252,7 @@ def test_failed_entries_of_put_events_are_sent_again_and_else_fail_the_record(
     client, refusals = events._client(), iter([1, 1, 1, 1, 0])  # 3 refusals fail a record; then 1, then none
 
     class Refusing:
-        def put_events(self, **request: object) -> dict:
+        def put_events(self, **request: Any) -> Any:
             if next(refusals):
                 return {"FailedEntryCount": 1, "Entries": [{"ErrorCode": "ThrottlingException"}]}
             return client.put_events(**request)
