@@ -43,7 +43,6 @@ from shared.errors import (
     Invalid,
     NotFound,
     PayloadTooLarge,
-    ServiceUnavailable,
     UnsupportedMediaType,
 )
 from shared.faults import unavailable
@@ -147,7 +146,7 @@ def create_app() -> APIGatewayHttpResolver:
             status_code=error.status,
             content_type=content_types.APPLICATION_JSON,
             body=envelope(_api_id(app.context.get("_route")), error.status, error=error),
-            headers={"Retry-After": str(error.retry_after)} if isinstance(error, ServiceUnavailable) else None,
+            headers={"Retry-After": str(error.retry_after)} if error.retry_after is not None else None,
         )
 
     def refuse_after_authorizing(error: ApiError) -> Response[Any]:

@@ -4,14 +4,16 @@ from http import HTTPStatus
 
 
 class ApiError(Exception):
-    """A refusal the client can act on; `message` is one sentence shown to them as `errmsg`."""
+    """A refusal the client can act on; `message` is one sentence shown to them as `errmsg`, and
+    `retry_after`, when the same request may work later, the seconds to wait (`Retry-After`)."""
 
     status: HTTPStatus = HTTPStatus.INTERNAL_SERVER_ERROR
     code: str = "INTERNAL_SERVER_ERROR"
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, retry_after: int | None = None) -> None:
         super().__init__(message)
         self.message = message
+        self.retry_after = retry_after
 
 
 class Invalid(ApiError):
@@ -49,5 +51,4 @@ class ServiceUnavailable(ApiError):
     status, code = HTTPStatus.SERVICE_UNAVAILABLE, "SERVICE_UNAVAILABLE"
 
     def __init__(self, message: str, retry_after: int) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
+        super().__init__(message, retry_after)

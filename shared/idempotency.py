@@ -37,6 +37,7 @@ def new_store() -> DynamoDBPersistenceLayer:
 REPLAYED_HEADER = "Idempotent-Replayed"
 KEY_PATTERN = re.compile(r"[\x21-\x7e]{1,255}")  # printable ASCII, no spaces
 REMEMBER_REQUESTS_SECONDS = 24 * 3600
+IN_PROGRESS_RETRY_SECONDS = 5
 
 
 @cache
@@ -91,7 +92,13 @@ def answer_once(
     except IdempotencyValidationError:
         raise Conflict("This Idempotency-Key was sent with a different request; use a new key for it.") from None
     except IdempotencyAlreadyInProgressError:
-        raise Conflict("A request with this Idempotency-Key is still being answered; retry in a moment.") from None
+        # The first may still run, or have been cut off (a timeout, a fault) before its record was
+        # settled: that record lapses with the function's timeout. Either way the same request works later.
+        raise Conflict(
+            "A request with this Idempotency-Key is still being answered; "
+            f"retry in {IN_PROGRESS_RETRY_SECONDS} seconds.",
+            retry_after=IN_PROGRESS_RETRY_SECONDS,
+        ) from None
     headers = dict(saved["headers"])
     if not produced:
         headers[REPLAYED_HEADER] = "true"

@@ -154,8 +154,9 @@ def add_lesson(caller: Principal, course_id: str, module_id: str | None, data: L
             raise Conflict(f"Lesson {lesson_id} is already in {place}.") from None
         return LessonLinkOut.model_validate(link)
 
-    count("LessonLinked")
-    return with_retries(attempt, f"lesson {lesson_id}", retry_on=(LinkTargetGone,))
+    linked = with_retries(attempt, f"lesson {lesson_id}", retry_on=(LinkTargetGone,))
+    count("LessonLinked")  # once linked: not for a refusal, nor for a try that was not the last
+    return linked
 
 
 def remove_lesson(caller: Principal, course_id: str, module_id: str | None, lesson_id: str) -> MessageResult:

@@ -3,6 +3,10 @@ with another request is 409; without the header nothing changes."""
 
 import uuid
 
+import pytest
+
+from shared.idempotency import IN_PROGRESS_RETRY_SECONDS
+from shared.services import courses
 from tests.support import samples
 from tests.support.api import Api
 
@@ -109,3 +113,23 @@ def test_a_form_sent_again_is_a_retry_whatever_boundary_the_client_picks(api: Ap
     assert (first.status, retried.status, retried.headers.get("Idempotent-Replayed")) == (201, 201, "true")
     assert retried.result["mediaId"] == first.result["mediaId"]
     assert (other.status, other.err) == (409, "CONFLICT")
+
+
+def test_a_key_whose_first_request_was_cut_off_says_when_to_retry(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first request's function was stopped mid-way (a timeout, as Lambda kills it: nothing
+    after that runs, so its record stays in progress until the function's timeout passes)."""
+    key, create_course = str(uuid.uuid4()), courses.create_course
+
+    def cut_off(*_: object) -> None:
+        raise SystemExit("the function's timeout")
+
+    monkeypatch.setattr(courses, "create_course", cut_off)
+    with pytest.raises(SystemExit):
+        create(api, key)
+    monkeypatch.setattr(courses, "create_course", create_course)
+
+    retried = create(api, key)
+    assert (retried.status, retried.err) == (409, "CONFLICT")
+    assert retried.headers["Retry-After"] == str(IN_PROGRESS_RETRY_SECONDS)
+    assert f"retry in {IN_PROGRESS_RETRY_SECONDS} seconds" in retried.errmsg
+    assert api.call("GET", "/api/courses").result["count"] == 0
