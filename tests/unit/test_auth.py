@@ -193,4 +193,5 @@ def test_an_issuer_that_cannot_be_reached_is_503_not_401(signing_key: rsa.RSAPri
 
     with pytest.raises(ServiceUnavailable, match="signing keys could not be fetched") as refused:
         verify_token(issuer.mint("admin", "tenant-a", "user-1", key=signing_key), unreachable)
+    assert refused.value.retry_after is not None
     assert refused.value.retry_after > 0
