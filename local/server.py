@@ -16,7 +16,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import FrameType
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from local import apigw, issuer, openapi, stack, template
 from local.running import RunningStack
@@ -82,7 +82,8 @@ class ApiGatewayHandler(BaseHTTPRequestHandler):
             document = openapi.served_from(
                 openapi.DOCUMENT.read_text(), f"http://127.0.0.1:{self.server.server_address[1]}"
             )
-            if url.path == OPENAPI_PATH:
+            # Swagger UI's own link to the document is /docs?format=json.
+            if url.path == OPENAPI_PATH or parse_qs(url.query).get("format") == ["json"]:
                 self._send(HTTPStatus.OK, {"Content-Type": "application/json"}, document.encode())
             else:
                 self._send(HTTPStatus.OK, {"Content-Type": "text/html; charset=utf-8"}, swagger_page(document))

@@ -124,6 +124,10 @@ def test_the_api_document_and_swagger_ui_are_served(server: Server) -> None:
     assert response.headers["Content-Type"].startswith("text/html")
     assert "SwaggerUIBundle" in page
     assert "api.course.create" in page  # the document is inline: no CDN, no second request
+    # The page's own link to the document, as Swagger UI writes it.
+    assert '"?format=json"' in page
+    linked_status, linked, linked_headers = server.request("GET", "/docs?format=json")
+    assert (linked_status, linked_headers["Content-Type"], linked) == (200, "application/json", document)
 
 
 def test_seeded_catalogue_reads_back_as_the_contracts_tree(server: Server) -> None:
