@@ -44,3 +44,26 @@ def test_every_answer_is_the_envelope_and_every_operation_needs_a_token():
                 assert envelope["properties"]["id"] == {"const": operation["operationId"]}
                 assert envelope["properties"]["responseCode"] == {"const": int(status)}
     assert DOCUMENT["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
+
+
+def test_every_operation_is_documented_as_the_contract_shows_it() -> None:
+    """Grouped by the contract's seven groups (tags, in its order), each operation with a summary
+    of its own (not its method and path), a description, the example of its success answer and,
+    when it takes a body, of its request (docs/api-examples.json)."""
+    document = json.loads(openapi.DOCUMENT.read_text())
+    assert [tag["name"] for tag in document["tags"]] == list(openapi.GROUPS)
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            where = f"{method.upper()} {path}"
+            assert len(operation["tags"]) == 1, where
+            assert operation["tags"][0] in openapi.GROUPS, where
+            assert operation["summary"], where
+            assert operation["summary"] != where, where
+            assert operation["description"], where
+            successes = [status for status in operation["responses"] if status.startswith("2")]
+            assert successes, where
+            for status in successes:
+                example = operation["responses"][status]["content"]["application/json"]["example"]
+                assert example["id"] == operation["operationId"], where
+            for content in operation.get("requestBody", {}).get("content", {}).values():
+                assert content.get("example"), where
