@@ -1,12 +1,13 @@
 """`make bench`: every benchmark against DynamoDB Local, results in bench/results/ and the tables
 and plots of docs/PERFORMANCE.md. `python -m bench lists trees keepalive` runs only those (the
-others' results are kept) and writes the document again."""
+others' results are kept) and writes the document again; `python -m bench idle` the stack at rest
+(it starts stacks of its own)."""
 
 import json
 import sys
 import uuid
 
-from bench import capacity, cold_start, cost, keepalive, latency, lists, load, package, plots, report, trees
+from bench import capacity, cold_start, cost, idle, keepalive, latency, lists, load, package, plots, report, trees
 from bench.stack import bench_stack, stream_off
 from local import issuer
 from local.stack import FunctionHost
@@ -23,6 +24,10 @@ ALONE = {"lists": lists.run, "trees": trees.run, "keepalive": keepalive.run}
 
 def main(chosen: list[str]) -> None:
     RESULTS.mkdir(exist_ok=True)
+    if chosen == ["idle"]:
+        (RESULTS / "idle.json").write_text(json.dumps(idle.run(), indent=2) + "\n")
+        report.main()
+        return
     unknown = set(chosen) - set(ALONE)
     if unknown:
         raise SystemExit(f"unknown benchmark(s) {sorted(unknown)}; choose among {sorted(ALONE)}")
@@ -48,6 +53,7 @@ def main(chosen: list[str]) -> None:
         stream_off(bench)
         for name, run in ALONE.items():
             (RESULTS / f"{name}.json").write_text(json.dumps(run(), indent=2) + "\n")
+    (RESULTS / "idle.json").write_text(json.dumps(idle.run(), indent=2) + "\n")
     (RESULTS / "package.json").write_text(json.dumps(package.run(), indent=2) + "\n")
     (RESULTS / "cost.json").write_text(json.dumps(cost.run(RESULTS), indent=2) + "\n")
     plots.run(RESULTS)

@@ -194,7 +194,9 @@ def start(
         api.recorder,
     ]
     if feed_stream:
-        workers.append(stack.StreamFeed(api.host, dynamodb_endpoint, stack.LOCAL_TABLE))
+        feed = stack.StreamFeed(api.host, dynamodb_endpoint, stack.LOCAL_TABLE)
+        api.host.after_invocation.append(feed.wake)
+        workers.append(feed)
     workers += stack.schedules(api.host, schedule_every)
     for worker in workers:
         worker.start()

@@ -141,31 +141,52 @@ def create_resources(dynamodb_endpoint: str | None, s3_endpoint: str | None) -> 
     return record_events(s3_endpoint, LOCAL_EVENT_BUS)
 
 
+# How long a queue's consumer waits for a message before it asks again (SQS long polling).
+LONG_POLL_SECONDS = 10
+
+
 class Worker(threading.Thread):
     """A background loop of the local stack: `step` every `interval` seconds until stopped; a
-    failed step is logged and tried again."""
+    failed step is logged and tried again. A step that finds nothing to do (it returns False)
+    doubles the wait before the next, up to `idle_interval`, so an idle stack stays quiet; one
+    that finds work brings the wait back to `interval`."""
 
     interval = 0.2
+    idle_interval = 0.2
 
     def __init__(self, name: str) -> None:
         super().__init__(name=name, daemon=True)
-        self.stopping = threading.Event()
+        self.stopping, self.waking = threading.Event(), threading.Event()
+        self.wait = self.interval
 
-    def step(self) -> None:
+    def step(self) -> bool | None:
         raise NotImplementedError
+
+    def wake(self) -> None:
+        """Step now rather than at the end of the wait: there may be work."""
+        self.wait = self.interval
+        self.waking.set()
 
     def run(self) -> None:
         failing = False
-        while not self.stopping.wait(self.interval):
-            failing = self.attempt(failing)
+        while not self.stopping.is_set():
+            self.waking.wait(self.wait)
+            self.waking.clear()
+            if not self.stopping.is_set():
+                failing = self.attempt(failing)
+
+    def _paced(self, busy: bool | None) -> None:
+        self.wait = self.interval if busy is not False else min(max(self.wait, 0.05) * 2, self.idle_interval)
 
     def attempt(self, failing: bool) -> bool:
         """One step; whether it failed. A failure is logged when it starts, with its cause, and
         its end once a step works again: not once per try."""
         log = logging.getLogger(__name__)
         try:
-            self.step()
+            self._paced(self.step())
         except Exception:
+            if self.stopping.is_set():  # its stand-in went away as the stack stopped
+                return failing
             if not failing:
                 log.exception("%s cannot go on; trying again every %.1f s", self.name, self.interval)
             return True
@@ -174,8 +195,11 @@ class Worker(threading.Thread):
         return False
 
     def stop(self) -> None:
+        """Stop it; a loop that is waiting on a long poll is not waited for (it ends with the process,
+        or when its wait does)."""
         self.stopping.set()
-        self.join(timeout=5)
+        self.waking.set()
+        self.join(timeout=5 if self.interval else 0.1)
 
 
 def record_events(endpoint: str | None, bus: str) -> str:
@@ -208,14 +232,28 @@ class EventRecorder(Worker):
             self._move_received()
         return list(self.events)
 
-    def _move_received(self) -> None:
-        while received := self.sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=10).get("Messages"):
-            for message in received:
-                self.events.append(json.loads(message["Body"]))
-                self.sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
+    def _move_received(self, wait_seconds: int = 0) -> None:
+        while received := self.sqs.receive_message(
+            QueueUrl=self.queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=wait_seconds
+        ).get("Messages"):
+            self._keep(received)
+            wait_seconds = 0
 
-    def step(self) -> None:
-        self.drain()
+    def _keep(self, received: list[Any]) -> None:
+        for message in received:
+            self.events.append(json.loads(message["Body"]))
+            self.sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
+
+    interval = 0  # the receive itself waits: long polling, as an idle consumer of SQS does
+
+    def step(self) -> bool:
+        # The wait happens outside the lock, so a reader's drain is answered at once meanwhile.
+        received = self.sqs.receive_message(
+            QueueUrl=self.queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=LONG_POLL_SECONDS
+        ).get("Messages", [])
+        with self._draining:
+            self._keep(received)
+        return bool(received)
 
 
 PROJECTOR_FUNCTION = "StreamProjectorFunction"
@@ -280,8 +318,13 @@ class StreamFeed(Worker):
         filters = template.stream_filters(PROJECTOR_FUNCTION)
         return not filters or any(matches_filter(pattern, record) for pattern in filters)
 
-    def step(self) -> None:
-        self.pump()
+    # Every pump asks DynamoDB for the table, its stream and each shard. The functions' host wakes
+    # the feed after each invocation (a write's records are handed on at once); otherwise an idle
+    # feed looks every 10 s, for writes of another process (`make invoke` on the stack's data).
+    idle_interval = 10.0
+
+    def step(self) -> bool:
+        return self.pump() > 0
 
 
 def matches_filter(pattern: Any, value: Any) -> bool:
@@ -386,7 +429,9 @@ class MediaEventBridge(Worker):
         self.sqs = boto3.client("sqs", endpoint_url=endpoint, region_name=LOCAL_REGION)
 
     def step(self) -> None:
-        received = self.sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=1)
+        received = self.sqs.receive_message(
+            QueueUrl=self.queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=LONG_POLL_SECONDS
+        )
         for message in received.get("Messages", []):
             event = json.loads(message["Body"])
             if "Records" in event:  # not S3's "s3:TestEvent"
@@ -428,15 +473,22 @@ class FunctionHost:
     functions: Mapping[str, template.Function] = field(default_factory=template.functions)
     _handlers: dict[str, Callable[[dict[str, Any], Any], dict[str, Any]]] = field(default_factory=dict)
     _serving: threading.Lock = field(default_factory=threading.Lock)
+    # Told after each invocation but the projector's own (it may have written: the stream feed).
+    after_invocation: list[Callable[[], None]] = field(default_factory=list)
 
     def invoke(self, logical_id: str, event: dict[str, Any]) -> dict[str, Any]:
         spec = self.functions[logical_id]
         request_id = event.get("requestContext", {}).get("requestId") or str(uuid.uuid4())
-        with self._serving:
-            context = LambdaContext(logical_id, request_id, spec.memory_size, spec.timeout)
-            if logical_id not in self._handlers:
-                self._handlers[logical_id] = getattr(importlib.import_module(spec.module), spec.attribute)
-            return self._handlers[logical_id](event, context)
+        try:
+            with self._serving:
+                context = LambdaContext(logical_id, request_id, spec.memory_size, spec.timeout)
+                if logical_id not in self._handlers:
+                    self._handlers[logical_id] = getattr(importlib.import_module(spec.module), spec.attribute)
+                return self._handlers[logical_id](event, context)
+        finally:
+            if logical_id != PROJECTOR_FUNCTION:
+                for listener in self.after_invocation:
+                    listener()
 
 
 def apply_environment(environment: Mapping[str, str]) -> None:

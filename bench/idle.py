@@ -1,0 +1,71 @@
+"""The local stack at rest: the CPU that `make run` (the server, its workers and its in-process
+stand-ins) and, when it is the engine, DynamoDB Local use over 30 seconds without a request, read
+from /proc as the processes' user and system time. Run as `make run` runs it, in a process of its
+own, once on the embedded stand-ins and once on DynamoDB Local. Target: under 2 % of a core.
+Results go to bench/results/idle.json."""
+
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from typing import Any
+
+from local.template import ROOT
+from tests.support.dynamodb_local import DynamoDBLocal, free_port
+
+IDLE_SECONDS, SETTLE_SECONDS = 30, 5
+TARGET_PERCENT = 2.0
+
+
+def _cpu_seconds(pid: int) -> float:
+    """The process's user and system time so far (its own and its waited-for children's)."""
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()  # noqa: SIM115 - /proc
+    return sum(int(value) for value in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+
+
+def _at_rest(engine: DynamoDBLocal | None) -> dict[str, Any]:
+    port = free_port()
+    environment = {**os.environ, "PORT": str(port), "LMS_STACK_FILE": str(ROOT / ".local" / f"bench-{port}.json")}
+    if engine is not None:
+        environment["DYNAMODB_ENDPOINT"] = engine.endpoint
+    server = subprocess.Popen(
+        [sys.executable, "-m", "local.server"], cwd=ROOT, env=environment,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/openapi.json", timeout=2)
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.5)
+        time.sleep(SETTLE_SECONDS)
+        pids = [server.pid] + ([engine.process.pid] if engine is not None else [])
+        before = [_cpu_seconds(pid) for pid in pids]
+        time.sleep(IDLE_SECONDS)
+        used = [_cpu_seconds(pid) - start for pid, start in zip(pids, before, strict=True)]
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    percent = [round(100 * seconds / IDLE_SECONDS, 2) for seconds in used]
+    return {
+        "engine": "DynamoDB Local" if engine is not None else "embedded (moto)",
+        "server_percent": percent[0],
+        "engine_percent": percent[1] if engine is not None else None,
+        "total_percent": round(sum(percent), 2),
+        "seconds": IDLE_SECONDS,
+    }
+
+
+def run() -> dict[str, Any]:
+    rows = [_at_rest(None)]
+    engine = DynamoDBLocal()
+    try:
+        rows.append(_at_rest(engine))
+    finally:
+        engine.stop()
+    return {"rows": rows, "target_percent": TARGET_PERCENT}
