@@ -219,6 +219,8 @@ def record_events(endpoint: str | None, bus: str) -> str:
 class EventRecorder(Worker):
     """Keeps every event published on the local bus, in order (`make run` serves them at /local/events)."""
 
+    interval = 0  # the receive itself waits: long polling, as an idle consumer of SQS does
+
     def __init__(self, endpoint: str | None, queue_url: str) -> None:
         super().__init__("event-recorder")
         self.sqs = boto3.client("sqs", endpoint_url=endpoint, region_name=LOCAL_REGION)
@@ -232,19 +234,14 @@ class EventRecorder(Worker):
             self._move_received()
         return list(self.events)
 
-    def _move_received(self, wait_seconds: int = 0) -> None:
-        while received := self.sqs.receive_message(
-            QueueUrl=self.queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=wait_seconds
-        ).get("Messages"):
+    def _move_received(self) -> None:
+        while received := self.sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=10).get("Messages"):
             self._keep(received)
-            wait_seconds = 0
 
     def _keep(self, received: list[Any]) -> None:
         for message in received:
             self.events.append(json.loads(message["Body"]))
             self.sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
-
-    interval = 0  # the receive itself waits: long polling, as an idle consumer of SQS does
 
     def step(self) -> bool:
         # The wait happens outside the lock, so a reader's drain is answered at once meanwhile.
