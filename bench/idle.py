@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from pathlib import Path
 from typing import Any
 
 from local.template import ROOT
@@ -20,7 +21,7 @@ TARGET_PERCENT = 2.0
 
 def _cpu_seconds(pid: int) -> float:
     """The process's user and system time so far (its own and its waited-for children's)."""
-    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()  # noqa: SIM115 - /proc
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return sum(int(value) for value in fields[11:15]) / os.sysconf("SC_CLK_TCK")
 
 

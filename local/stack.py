@@ -271,6 +271,7 @@ class StreamFeed(Worker):
         self.dynamodb = boto3.client("dynamodb", endpoint_url=dynamodb_endpoint, region_name=LOCAL_REGION)
         self.streams = boto3.client("dynamodbstreams", endpoint_url=dynamodb_endpoint, region_name=LOCAL_REGION)
         self.handled: dict[str, str] = {}  # shard id -> sequence number of the last record handled
+        self.filters = template.stream_filters(PROJECTOR_FUNCTION)  # read once, not per record
 
     def _iterator(self, stream_arn: str, shard_id: str) -> str | None:
         last = self.handled.get(shard_id)
@@ -312,8 +313,7 @@ class StreamFeed(Worker):
         return handled
 
     def _admitted(self, record: dict[str, Any]) -> bool:
-        filters = template.stream_filters(PROJECTOR_FUNCTION)
-        return not filters or any(matches_filter(pattern, record) for pattern in filters)
+        return not self.filters or any(matches_filter(pattern, record) for pattern in self.filters)
 
     # Every pump asks DynamoDB for the table, its stream and each shard. The functions' host wakes
     # the feed after each invocation (a write's records are handed on at once); otherwise an idle

@@ -96,14 +96,13 @@ def counts_for_passing(link: LessonLinkItem) -> bool:
     return link.consider_for_passing and link.published
 
 
-def modules_shown_to_learners(modules: Iterable[ModuleItem]) -> set[str | None]:
-    """The modules of a course a learner sees (published, under a published parent), and None
-    for the course itself: only their lessons count towards completing it."""
-    published = {module.module_id: module for module in modules if module.status == PUBLISHED}
+def modules_shown_to_learners(modules: Iterable[tuple[str, str | None, str]]) -> set[str | None]:
+    """Of a course's modules, as (id, parent's id, status), those a learner sees (published, under
+    a published parent), and None for the course itself: only their lessons count towards
+    completing it. The one rule for the tree, the course track and the course player alike."""
+    published = {module_id: parent_id for module_id, parent_id, status in modules if status == PUBLISHED}
     return {None} | {
-        module_id
-        for module_id, module in published.items()
-        if module.parent_id is None or module.parent_id in published
+        module_id for module_id, parent_id in published.items() if parent_id is None or parent_id in published
     }
 
 
@@ -150,7 +149,9 @@ class TrackingRepository:
         learner sees them (`modules_shown_to_learners`). One Query of its modules and links."""
         modules_and_links = LmsItem.sk.between(MODULE_PREFIX, f"{LINK_PREFIX}\uffff")
         found = list(LmsItem.query(self.keys.course(course_id), modules_and_links, consistent_read=True))
-        shown = modules_shown_to_learners(item for item in found if isinstance(item, ModuleItem))
+        shown = modules_shown_to_learners(
+            (item.module_id, item.parent_id, item.status) for item in found if isinstance(item, ModuleItem)
+        )
         return {
             link.lesson_id
             for link in found

@@ -21,7 +21,7 @@ from shared.clock import utc_now
 from shared.repository.enrollments import EnrollmentRepository
 from shared.repository.items import CourseAttempt, EnrollmentItem
 from shared.repository.marks import COURSE_PROGRESS, backfilled
-from shared.repository.tracking import CourseProgress, TrackingRepository
+from shared.repository.tracking import CourseProgress, TrackingRepository, modules_shown_to_learners
 from shared.schemas.tracking import CourseProgressDetails, CourseTrackOut, NextStep
 from shared.services.access import EnrollmentState, course_open, no_access
 from shared.services.course_tracking import tracked_user
@@ -56,13 +56,15 @@ class Reading:
         """The lesson links (module, lesson) that count towards completing the course: published,
         marked to count, and where a learner sees them, as the course track counts them (a staff
         view also shows unpublished modules, whose lessons count for no one)."""
-        places = list(self.tree["lessons"])
-        for module in self.tree["modules"]:
-            if module["status"] == PUBLISHED:
-                places += module["lessons"]
-                for sub in module["subModules"]:
-                    places += sub["lessons"] if sub["status"] == PUBLISHED else []
-        return frozenset(_place_of(entry) for entry in places if _marked_to_count(entry))
+        modules = [module for top in self.tree["modules"] for module in (top, *top["subModules"])]
+        shown = modules_shown_to_learners(
+            (module["moduleId"], module["parentId"], module["status"]) for module in modules
+        )
+        return frozenset(
+            _place_of(entry)
+            for entry in lessons_in_order(self.tree)
+            if _marked_to_count(entry) and entry["moduleId"] in shown
+        )
 
     def counts(self, entry: Entry) -> bool:
         return _place_of(entry) in self.counted

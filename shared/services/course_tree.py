@@ -151,7 +151,7 @@ def build(course: CourseItem, items: Sequence[LmsItem], structure_version: str, 
     """The tree: modules in order, each with its submodules and lessons, and the course-level
     lessons. For learners, published modules (under published parents) and links only."""
     every_module = [item for item in items if isinstance(item, ModuleItem)]
-    shown = modules_shown_to_learners(every_module)
+    shown = modules_shown_to_learners((module.module_id, module.parent_id, module.status) for module in every_module)
     modules = [module for module in every_module if not for_learners or module.module_id in shown]
     links_by_module: dict[str | None, list[LessonLinkItem]] = defaultdict(list)
     for item in items:
