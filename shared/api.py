@@ -398,7 +398,11 @@ def request_fingerprint(path: str, content_type: str, body: str, base64_encoded:
     found = MULTIPART_BOUNDARY.search(content_type)
     if found:
         content_type = content_type[: found.start()] + content_type[found.end() :]
-        raw = raw.replace(found[1].encode(), b"")
+        # Only the delimiter lines lose it (`--<boundary>` at the start and after each CRLF): the
+        # same characters inside a value are the form's content (`a` in `banana`, boundary `a`).
+        delimiter = b"--" + found[1].encode()
+        raw = raw.replace(b"\r\n" + delimiter, b"\r\n--")
+        raw = b"--" + raw.removeprefix(delimiter) if raw.startswith(delimiter) else raw
     return hashlib.sha256(b"\n".join([path.encode(), content_type.encode(), raw])).hexdigest()
 
 

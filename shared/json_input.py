@@ -5,6 +5,7 @@ Nesting is bounded before anything walks the value: Python's parser and serializ
 value nested a few thousand levels deep would raise RecursionError (a 500) instead of a 400."""
 
 import json
+import sys
 from typing import Any
 
 # Deeper than any value the API takes, and DynamoDB's own limit for nested attributes.
@@ -52,6 +53,14 @@ def _finite(number: str) -> float:
     return value
 
 
+def _whole(number: str) -> int:
+    # Past this many digits int() raises with a message about the interpreter's settings.
+    digits = len(number.lstrip("-"))
+    if digits > sys.get_int_max_str_digits():
+        raise ValueError(f"a number of {digits} digits is too long")
+    return int(number)
+
+
 def parse_json(text: str | bytes, limit: int = MAX_VALUE_DEPTH) -> Any:
     """The value of a JSON text: json.JSONDecodeError when it is not JSON (NaN, Infinity and
     numbers too large for a float, which Python's parser accepts, included), TooDeeplyNested when
@@ -59,7 +68,7 @@ def parse_json(text: str | bytes, limit: int = MAX_VALUE_DEPTH) -> Any:
     in it, a key included, holds a lone surrogate (`"\\ud800"` is valid JSON but not text: it would
     be stored, then fail every response that carries it)."""
     try:
-        value = json.loads(text, parse_constant=_not_json, parse_float=_finite)
+        value = json.loads(text, parse_constant=_not_json, parse_float=_finite, parse_int=_whole)
     except RecursionError:
         raise TooDeeplyNested(f"must not be nested more than {limit} levels deep") from None
     except json.JSONDecodeError:

@@ -106,3 +106,14 @@ def test_refusals_say_what_to_send_instead(api: Api) -> None:
             "The request body must name at most 500 modules in all, top-level and submodules.",
         ),
     }
+
+
+def test_a_number_too_long_to_read_is_refused_without_the_interpreters_words(api: Api) -> None:
+    long_number = "9" * 5000
+    response = api.call(
+        "POST", "/api/courses", body=f'{{"title": "t", "params": {{"n": {long_number}}}}}'.encode(),
+        content_type="application/json",
+    )  # fmt: skip
+    assert (response.status, response.err) == (400, "INVALID_REQUEST")
+    assert "a number of 5000 digits is too long" in response.errmsg
+    assert "sys." not in response.errmsg

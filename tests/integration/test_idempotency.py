@@ -115,6 +115,24 @@ def test_a_form_sent_again_is_a_retry_whatever_boundary_the_client_picks(api: Ap
     assert (other.status, other.err) == (409, "CONFLICT")
 
 
+def test_a_form_whose_values_hold_the_boundary_is_still_told_from_another(api: Api) -> None:
+    """Only the delimiter lines lose the boundary: with boundary `a`, `banana` and `bnn` differ."""
+    key = str(uuid.uuid4())
+
+    def send(title: str):
+        body = f'--a\r\nContent-Disposition: form-data; name="title"\r\n\r\n{title}\r\n--a--\r\n'.encode()
+        return api.call(
+            "POST", "/api/courses", body=body, content_type="multipart/form-data; boundary=a",
+            headers={"Idempotency-Key": key},
+        )  # fmt: skip
+
+    first, other = send("banana"), send("bnn")
+
+    assert first.status == 201, first.body
+    assert (other.status, other.err) == (409, "CONFLICT")
+    assert api.call("GET", "/api/courses").result["count"] == 1
+
+
 def test_a_key_whose_first_request_was_cut_off_says_when_to_retry(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
     """The first request's function was stopped mid-way (a timeout, as Lambda kills it: nothing
     after that runs, so its record stays in progress until the function's timeout passes)."""
