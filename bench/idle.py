@@ -1,8 +1,9 @@
 """The local stack at rest: the CPU that `make run` (the server, its workers and its in-process
-stand-ins) and, when it is the engine, DynamoDB Local use over 30 seconds without a request, read
-from /proc as the processes' user and system time. Run as `make run` runs it, in a process of its
-own, once on the embedded stand-ins and once on DynamoDB Local. Target: under 2 % of a core.
-Results go to bench/results/idle.json."""
+stand-ins, and its functions' execution environments, warm from a first request) and, when it is
+the engine, DynamoDB Local use over 30 seconds without a request, read from /proc as the
+processes' user and system time. Run as `make run` runs it, in a process of its own, once on the
+embedded stand-ins and once on DynamoDB Local. Target: under 2 % of a core. Results go to
+bench/results/idle.json."""
 
 import os
 import subprocess
@@ -12,6 +13,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+from local import issuer
 from local.template import ROOT
 from tests.support.dynamodb_local import DynamoDBLocal, free_port
 
@@ -23,6 +25,22 @@ def _cpu_seconds(pid: int) -> float:
     """The process's user and system time so far (its own and its waited-for children's)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return sum(int(value) for value in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+
+
+def _descendants(pid: int) -> list[int]:
+    """The processes `pid` started, and theirs (the execution environments)."""
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parents[int(stat.parent.name)] = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+    found, frontier = [], [pid]
+    while frontier:
+        children = [child for child, parent in parents.items() if parent in frontier]
+        found += children
+        frontier = children
+    return found
 
 
 def _at_rest(engine: DynamoDBLocal | None) -> dict[str, Any]:
@@ -44,19 +62,28 @@ def _at_rest(engine: DynamoDBLocal | None) -> dict[str, Any]:
                 if time.monotonic() > deadline:
                     raise
                 time.sleep(0.5)
+        token = issuer.mint("admin", "bench-idle", "bench-admin")
+        warm_up = urllib.request.Request(
+            f"http://127.0.0.1:{port}/api/courses", headers={"Authorization": f"Bearer {token}"}
+        )
+        urllib.request.urlopen(warm_up, timeout=60).close()  # noqa: S310 - an environment started and warm
         time.sleep(SETTLE_SECONDS)
-        pids = [server.pid] + ([engine.process.pid] if engine is not None else [])
+        environments = _descendants(server.pid)
+        pids = [server.pid, *environments] + ([engine.process.pid] if engine is not None else [])
         before = [_cpu_seconds(pid) for pid in pids]
         time.sleep(IDLE_SECONDS)
         used = [_cpu_seconds(pid) - start for pid, start in zip(pids, before, strict=True)]
     finally:
         server.terminate()
         server.wait(timeout=30)
-    percent = [round(100 * seconds / IDLE_SECONDS, 2) for seconds in used]
+    percent = [100 * seconds / IDLE_SECONDS for seconds in used]
+    children = percent[1 : 1 + len(environments)]
     return {
         "engine": "DynamoDB Local" if engine is not None else "embedded (moto)",
-        "server_percent": percent[0],
-        "engine_percent": percent[1] if engine is not None else None,
+        "server_percent": round(percent[0], 2),
+        "environments": len(environments),
+        "environments_percent": round(sum(children), 2),
+        "engine_percent": round(percent[-1], 2) if engine is not None else None,
         "total_percent": round(sum(percent), 2),
         "seconds": IDLE_SECONDS,
     }

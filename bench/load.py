@@ -1,10 +1,13 @@
-"""A bounded load test: `make run`'s server (real HTTP, every function's real handler) on DynamoDB
-Local, 50 learners at once for 60 seconds, each browsing, enrolling itself, starting the course
-and attempting and completing its lessons over and over. Afterwards every learner's figures are
-read back and compared with what it sent: no update may be lost. Results go to
-bench/results/load.json."""
+"""A bounded load test: `make run`'s server (real HTTP, every function's real handler in its
+execution environments) on DynamoDB Local, 50 learners at once for 60 seconds, each browsing,
+enrolling itself, starting the course and attempting and completing its lessons over and over,
+beside a baseline in the same run: one learner alone for 15 seconds, on warm environments.
+Afterwards every learner's figures are read back and compared with what it sent: no update may be
+lost. Per-request latency as the client sees it, and each invocation's time in its function (the
+environments' REPORT lines). Results go to bench/results/load.json."""
 
 import json
+import re
 import threading
 import time
 import urllib.error
@@ -67,7 +70,7 @@ def journey(client: Client, learner: Learner, course_id: str, lessons: list[str]
     client.call("browse", "GET", f"/api/courses/{course_id}/details")
     client.call("write", "POST", "/api/enrollments", {"courseId": course_id, "userId": learner.user})
     client.call("write", "POST", f"/api/courses/{course_id}/tracking", {})
-    while time.monotonic() < stop:
+    while True:
         for lesson_id in lessons:
             path = f"/api/lessons/{lesson_id}/tracking"
             client.call("attempt", "POST", path, {"totalContent": 10})
@@ -79,17 +82,16 @@ def journey(client: Client, learner: Learner, course_id: str, lessons: list[str]
                 learner.passed.add(lesson_id)
         client.call("browse", "GET", f"/api/courses/{course_id}/tracking")
         learner.journeys += 1
+        if time.monotonic() >= stop:
+            return
 
 
 def run() -> dict[str, Any]:
-    api, stop_stack = server.start(0)
-    threading.Thread(target=api.serve_forever, daemon=True).start()
-    url = f"http://127.0.0.1:{api.server_address[1]}"
-    timings: dict[str, list[float]] = defaultdict(list)
-    errors: list[str] = []
+    reports: list[str] = []  # the environments' REPORT lines: each invocation's time in its function
+    api, stop_stack = server.start(0, log=reports.append)
     lock = threading.Lock()
     try:
-        admin = Client(url, "load-admin", issuer.mint("admin", TENANT, "load-admin"), defaultdict(list), [], lock)
+        admin = Client(api.url, "load-admin", issuer.mint("admin", TENANT, "load-admin"), defaultdict(list), [], lock)
         course = admin.call(
             "setup", "POST", "/api/courses", {"title": "Load", "status": "published", "autoEnroll": True}
         )
@@ -100,42 +102,73 @@ def run() -> dict[str, Any]:
             placement = f"/api/courses/{course['courseId']}/modules/null/lessons"
             admin.call("setup", "POST", placement, {"lessonId": lesson_id})
             lessons.append(lesson_id)
+        # The baseline, in the same run: one learner alone, on environments already warm.
+        warm_up = run_phase(api.url, course["courseId"], lessons, [Learner("learner-warm-up")], 0, lock)
+        alone = run_phase(api.url, course["courseId"], lessons, [Learner("learner-alone")], ALONE_SECONDS, lock)
+        reports.clear()
         learners = [Learner(f"learner-{index}") for index in range(USERS)]
-        clients = [
-            Client(url, each.user, issuer.mint("learner", TENANT, each.user), timings, errors, lock)
-            for each in learners
-        ]
-        stop = time.monotonic() + SECONDS
-        started = time.monotonic()
-        threads = [
-            threading.Thread(target=journey, args=(client, learner, course["courseId"], lessons, stop))
-            for client, learner in zip(clients, learners, strict=True)
-        ]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        elapsed = time.monotonic() - started
-        lost = check(admin, course["courseId"], lessons, learners)
+        loaded = run_phase(api.url, course["courseId"], lessons, learners, SECONDS, lock)
+        durations = [float(found[1]) for line in reports if (found := REPORTED.search(line))]
+        lost = check(admin, course["courseId"], lessons, [*warm_up.learners, *alone.learners, *learners])
+        host = api.host
+        environments = {name: host.started(name) for name in host.functions if host.started(name)}
     finally:
-        api.shutdown()
-        api.server_close()
         stop_stack()
-    everything = [sample for samples in timings.values() for sample in samples]
+    everything = [sample for samples in loaded.timings.values() for sample in samples]
+    by_one = [sample for samples in alone.timings.values() for sample in samples]
     return {
         "users": USERS,
-        "seconds": round(elapsed, 1),
+        "seconds": round(loaded.elapsed, 1),
         "requests": len(everything),
-        "requests_per_second": round(len(everything) / elapsed, 1),
-        "errors": errors[:20],
-        "error_count": len(errors),
+        "requests_per_second": round(len(everything) / loaded.elapsed, 1),
+        "errors": (alone.errors + loaded.errors)[:20],
+        "error_count": len(alone.errors) + len(loaded.errors),
         "lost_updates": lost,
         "overall": {"requests": len(everything), **percentiles(everything)},
         "by_kind": {
-            kind: {"requests": len(samples), **percentiles(samples)} for kind, samples in sorted(timings.items())
+            kind: {"requests": len(samples), **percentiles(samples)} for kind, samples in sorted(loaded.timings.items())
         },
+        "alone": {"requests": len(by_one), **percentiles(by_one)},
+        "in_function": {"requests": len(durations), **percentiles(durations)},
+        "cold_starts": sum("Init Duration" in line for line in reports),
+        "environments": environments,
+        "concurrency_limit": host.concurrency,
         "journeys": sum(learner.journeys for learner in learners),
     }
+
+
+ALONE_SECONDS = 15
+REPORTED = re.compile(r" REPORT .*\tDuration: ([0-9.]+) ms")
+
+
+@dataclass
+class Phase:
+    learners: list[Learner]
+    timings: dict[str, list[float]]
+    errors: list[str]
+    elapsed: float
+
+
+def run_phase(
+    url: str, course_id: str, lessons: list[str], learners: list[Learner], seconds: float, lock: threading.Lock
+) -> Phase:
+    """The learners' journeys at once, for `seconds` (at least one pass each)."""
+    phase = Phase(learners, defaultdict(list), [], 0.0)
+    clients = [
+        Client(url, each.user, issuer.mint("learner", TENANT, each.user), phase.timings, phase.errors, lock)
+        for each in learners
+    ]
+    started = time.monotonic()
+    threads = [
+        threading.Thread(target=journey, args=(client, learner, course_id, lessons, started + seconds))
+        for client, learner in zip(clients, learners, strict=True)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    phase.elapsed = time.monotonic() - started
+    return phase
 
 
 def check(admin: Client, course_id: str, lessons: list[str], learners: list[Learner]) -> list[str]:

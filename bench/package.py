@@ -3,26 +3,14 @@ function's and layer's size unzipped and zipped (what Lambda stores and loads). 
 bench/results/package.json."""
 
 import io
-import os
-import subprocess
-import sys
 import zipfile
 from pathlib import Path
 from typing import Any
 
-from local.template import ROOT, TEMPLATE
+from local.emulator import sam_build
+from local.template import ROOT
 
 BUILD = ROOT / ".aws-sam" / "build"
-
-
-def build(build_dir: Path = BUILD) -> None:
-    venv_bin = str(Path(sys.executable).parent)  # holds python3.13, which sam's builder looks for
-    environment = {**os.environ, "PATH": f"{venv_bin}:{os.environ.get('PATH', '')}", "SAM_CLI_TELEMETRY": "0"}
-    sam = str(Path(sys.executable).with_name("sam"))
-    subprocess.run(  # noqa: S603 - our own sam on our own template
-        [sam, "build", "--template-file", str(TEMPLATE), "--build-dir", str(build_dir)],
-        cwd=ROOT, env=environment, check=True, capture_output=True, timeout=1200,
-    )  # fmt: skip
 
 
 def sizes(directory: Path) -> tuple[int, int]:
@@ -48,7 +36,7 @@ def precompiled(directory: Path) -> tuple[int, int]:
 
 
 def run() -> list[dict[str, Any]]:
-    build()
+    sam_build(BUILD)
     results = []
     for artifact in sorted(path for path in BUILD.iterdir() if path.is_dir()):
         unzipped, zipped = sizes(artifact)

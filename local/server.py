@@ -1,25 +1,34 @@
 """`make run`: the API on 127.0.0.1:$PORT, as API Gateway would serve it, with no AWS account.
 
-AWS stand-ins (moto server) take free ephemeral ports unless DYNAMODB_ENDPOINT / S3_ENDPOINT
-point elsewhere (DynamoDB Local, or AWS itself). The API port opens only once all is ready."""
+uvicorn serves HTTP; each route's function runs in execution environments of its own, worker
+processes started on demand (local.environments). AWS stand-ins (moto server) take free
+ephemeral ports unless DYNAMODB_ENDPOINT / S3_ENDPOINT point elsewhere (DynamoDB Local, or AWS
+itself). The API port opens only once all is ready."""
 
+import asyncio
 import errno
 import json
 import os
 import signal
+import socket
 import sys
 import threading
 import traceback
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from types import FrameType
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs
+
+import uvicorn
 
 from local import apigw, issuer, openapi, stack, template
+from local.environments import ExecutionEnvironments
 from local.running import RunningStack
+
+Receive = Callable[[], Awaitable[dict[str, Any]]]
+Send = Callable[[dict[str, Any]], Awaitable[None]]
 
 JWKS_PATH = "/.well-known/jwks.json"
 EVENTS_PATH = "/local/events"  # the domain events published so far (not an API route)
@@ -38,122 +47,169 @@ def swagger_page(document: str) -> bytes:
     return generate_swagger_html(document, script, styles, "", None, persist_authorization=True).encode()
 
 
-class ApiGatewayHandler(BaseHTTPRequestHandler):
-    server: "LocalApi"
-    protocol_version = "HTTP/1.1"
-    # A response's head and body went out as two writes; with Nagle's algorithm on, the second
-    # waited for the client's delayed ACK of the first, about 40 ms on every keep-alive request.
-    # TCP_NODELAY sends each write at once, and a buffered writer makes head and body one write
-    # (http.server flushes it after each request).
-    disable_nagle_algorithm = True
-    wbufsize = -1
+class ApiGateway:
+    """API Gateway (HTTP API) in front of the functions, as an ASGI application: uvicorn speaks
+    HTTP; this turns each request into its route's event, hands it to the function's execution
+    environment and turns the answer into the response. Beside the routes, the issuer's keys, the
+    API document and the events published so far."""
 
-    def do_GET(self) -> None:
-        self._serve()
+    def __init__(self, host: stack.Host, url: str, recorder: stack.EventRecorder) -> None:
+        self.host, self.url, self.recorder = host, url, recorder
+        self.routes = template.routes()
+        self.jwks = json.dumps(issuer.jwks()).encode()
+        self.cors_headers = _cors_headers(template.load())
+        # An invocation waits, in a thread of its own, for its environment's answer (or for an
+        # environment, when all its function may have are busy); more wait in the pool's queue.
+        self.invocations = ThreadPoolExecutor(
+            max_workers=len(host.functions) * THREADS_PER_FUNCTION, thread_name_prefix="invocation"
+        )
 
-    def do_POST(self) -> None:
-        self._serve()
-
-    def do_PUT(self) -> None:
-        self._serve()
-
-    def do_DELETE(self) -> None:
-        self._serve()
-
-    def do_PATCH(self) -> None:
-        self._serve()
-
-    def __getattr__(self, name: str) -> Any:
-        # Any other method (HEAD, TRACE, QUERY…) is routed too: no route has it, so it gets API
-        # Gateway's 404 rather than http.server's 501.
-        if name.startswith("do_"):
-            return self._serve
-        raise AttributeError(name)
-
-    def do_OPTIONS(self) -> None:
-        self._send(HTTPStatus.NO_CONTENT, {**self.server.cors_headers, "Content-Length": "0"}, b"")
-
-    def _serve(self) -> None:
-        url = urlsplit(self.path)
-        if self.command == "GET" and url.path == JWKS_PATH:
-            self._send(HTTPStatus.OK, {"Content-Type": "application/json"}, json.dumps(self.server.jwks).encode())
+    async def __call__(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":  # lifespan and websockets are switched off
             return
-        if self.command == "GET" and url.path in (OPENAPI_PATH, DOCS_PATH):
-            document = openapi.served_from(
-                openapi.DOCUMENT.read_text(), f"http://127.0.0.1:{self.server.server_address[1]}"
-            )
+        try:
+            status, headers, body = await self._answer(scope, receive)
+        except _Disconnected:
+            return
+        head = [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in headers.items()]
+        head = [(name, value) for name, value in head if name != b"content-length"]
+        await send({
+            "type": "http.response.start",
+            "status": status,
+            "headers": [*head, (b"content-length", str(len(body)).encode())],
+        })  # fmt: skip
+        await send({"type": "http.response.body", "body": body})
+
+    async def _answer(self, scope: dict[str, Any], receive: Receive) -> tuple[int, dict[str, str], bytes]:
+        method, path = scope["method"], (scope.get("raw_path") or scope["path"].encode()).decode("latin-1")
+        headers: dict[str, str] = {}
+        for raw_name, raw_value in scope["headers"]:  # a repeated header is joined, as API Gateway does
+            name, value = raw_name.decode("latin-1"), raw_value.decode("latin-1")
+            headers[name] = f"{headers[name]},{value}" if name in headers else value
+        if method == "OPTIONS":
+            return HTTPStatus.NO_CONTENT, self.cors_headers, b""
+        if method == "GET" and path == JWKS_PATH:
+            return HTTPStatus.OK, JSON, self.jwks
+        if method == "GET" and path in (OPENAPI_PATH, DOCS_PATH):
+            document = openapi.served_from(openapi.DOCUMENT.read_text(), self.url)
             # Swagger UI's own link to the document is /docs?format=json.
-            if url.path == OPENAPI_PATH or parse_qs(url.query).get("format") == ["json"]:
-                self._send(HTTPStatus.OK, {"Content-Type": "application/json"}, document.encode())
-            else:
-                self._send(HTTPStatus.OK, {"Content-Type": "text/html; charset=utf-8"}, swagger_page(document))
-            return
-        if self.command == "GET" and url.path == EVENTS_PATH:
-            recorded = {"events": self.server.recorder.drain() if self.server.recorder else []}
-            self._send(HTTPStatus.OK, {"Content-Type": "application/json"}, json.dumps(recorded).encode())
-            return
-        length = int(self.headers.get("Content-Length") or 0)
-        if length > MAX_BODY_BYTES:
-            self._send(
-                HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
-                {"Content-Type": "application/json"},
-                b'{"message":"Request Entity Too Large"}',
-            )
-            return
-        body = self.rfile.read(length) if length else b""
-        for route in self.server.routes:
-            path_parameters = route.match(self.command, url.path)
+            if path == OPENAPI_PATH or parse_qs(scope["query_string"].decode("latin-1")).get("format") == ["json"]:
+                return HTTPStatus.OK, JSON, document.encode()
+            return HTTPStatus.OK, {"Content-Type": "text/html; charset=utf-8"}, swagger_page(document)
+        if method == "GET" and path == EVENTS_PATH:
+            recorded = await asyncio.get_running_loop().run_in_executor(self.invocations, self.recorder.drain)
+            return HTTPStatus.OK, JSON, json.dumps({"events": recorded}).encode()
+        body = await _body(receive, headers)
+        if body is None:
+            return HTTPStatus.REQUEST_ENTITY_TOO_LARGE, JSON, b'{"message":"Request Entity Too Large"}'
+        for route in self.routes:
+            path_parameters = route.match(method, path)
             if path_parameters is not None:
                 break
         else:  # API Gateway's own answer for a route it does not have
-            self._send(HTTPStatus.NOT_FOUND, {"Content-Type": "application/json"}, b'{"message":"Not Found"}')
-            return
-        headers = dict(self.headers.items())
-        event = apigw.http_api_event(route, path_parameters, url.path, url.query, headers, body, self.client_address[0])
+            return HTTPStatus.NOT_FOUND, JSON, b'{"message":"Not Found"}'
+        client = scope.get("client") or ("127.0.0.1", 0)
+        query = scope["query_string"].decode("latin-1")
+        event = apigw.http_api_event(route, path_parameters, path, query, headers, body, client[0])
         try:
-            response = self.server.host.invoke(route.function, event)
-        except Exception:  # a function that crashes is API Gateway's 500, as in AWS
-            traceback.print_exc()
-            self._send(
-                HTTPStatus.INTERNAL_SERVER_ERROR,
-                {"Content-Type": "application/json"},
-                b'{"message":"Internal Server Error"}',
+            response = await asyncio.get_running_loop().run_in_executor(
+                self.invocations, self.host.invoke, route.function, event
             )
-            return
+        except Exception:  # a function that fails is API Gateway's 500, as in AWS
+            traceback.print_exc()
+            return HTTPStatus.INTERNAL_SERVER_ERROR, JSON, b'{"message":"Internal Server Error"}'
         status, response_headers, raw = apigw.response_parts(response)
-        self._send(status, {**self.server.cors_headers, **response_headers}, raw)
-
-    def _send(self, status: int, headers: dict[str, str], body: bytes) -> None:
-        self.send_response(status)
-        for name, value in headers.items():
-            if name.lower() != "content-length":
-                self.send_header(name, value)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - http.server's signature
-        sys.stderr.write(f"{self.address_string()} {format % args}\n")
+        return status, {**self.cors_headers, **response_headers}, raw
 
 
-class LocalApi(ThreadingHTTPServer):
-    daemon_threads = True
+JSON = {"Content-Type": "application/json"}
+THREADS_PER_FUNCTION = 16  # twice the default limit of environments per function
 
-    def __init__(self, port: int, host: stack.FunctionHost) -> None:
-        self.host = host
-        self.recorder: stack.EventRecorder | None = None
-        self.routes = template.routes()
-        self.jwks = issuer.jwks()
-        self.cors_headers = _cors_headers(template.load())
-        # Bound now (so port 0 gets its number) but listening only once the stack is ready.
-        super().__init__(("127.0.0.1", port), ApiGatewayHandler, bind_and_activate=False)
+
+class _Disconnected(Exception):
+    """The client went before its request's body had all arrived."""
+
+
+async def _body(receive: Receive, headers: Mapping[str, str]) -> bytes | None:
+    """The request's body, or None past API Gateway's payload limit."""
+    declared = headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        return None
+    chunks, size = [], 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise _Disconnected
+        chunk: bytes = message.get("body", b"")
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            return None
+        chunks.append(chunk)
+        if not message.get("more_body"):
+            return b"".join(chunks)
+
+
+# uvicorn's logging: each request on stderr (not stdout, which carries the banner), and only its
+# warnings and errors besides.
+LOGGING: dict[str, Any] = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "access": {"()": "uvicorn.logging.AccessFormatter", "fmt": '%(client_addr)s "%(request_line)s" %(status_code)s'}
+    },
+    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "access", "stream": "ext://sys.stderr"}},
+    "loggers": {
+        "uvicorn.access": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
+        "uvicorn.error": {"level": "WARNING"},
+    },
+}
+
+
+class LocalApi:
+    """The API's socket, bound at once (so port 0 gets its number, and a port in use is known
+    before anything starts), and uvicorn serving the gateway to `host`'s functions on it, in a
+    thread of its own."""
+
+    def __init__(self, port: int, host: ExecutionEnvironments) -> None:
+        self.host = host  # the functions it serves
+        self.socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
-            self.server_bind()
+            self.socket.bind(("127.0.0.1", port))
         except OSError as error:
-            self.server_close()
+            self.socket.close()
             if error.errno == errno.EADDRINUSE:
                 raise PortInUse(port) from None
             raise
+        self.port: int = self.socket.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.server: uvicorn.Server | None = None
+        self.thread: threading.Thread | None = None
+
+    def listen(self, gateway: ApiGateway) -> None:
+        """Listen now (a connection made before uvicorn's loop runs waits for it), for `gateway`."""
+        config = uvicorn.Config(
+            gateway, lifespan="off", ws="none", server_header=False, log_config=LOGGING, timeout_graceful_shutdown=5
+        )
+        self.server = uvicorn.Server(config)
+        self.socket.listen(config.backlog)
+
+    def serve(self) -> None:
+        """Serve in this thread until stopped: in the main thread, uvicorn stops on SIGINT and
+        SIGTERM (and raises the signal again once stopped, for the handler it found)."""
+        assert self.server is not None, "listen first"
+        self.server.run(sockets=[self.socket])
+
+    def serve_in_background(self) -> None:
+        self.thread = threading.Thread(target=self.serve, name="uvicorn")
+        self.thread.start()
+
+    def stop_serving(self) -> None:
+        """Let the connections finish (5 s at most) and stop."""
+        if self.server is not None:
+            self.server.should_exit = True
+        if self.thread is not None:
+            self.thread.join()
 
 
 def _cors_headers(loaded: dict[str, Any]) -> dict[str, str]:
@@ -176,35 +232,44 @@ class PortInUse(Exception):
 
 
 def start(
-    port: int, feed_stream: bool = True, schedule_every: float | None = None
+    port: int,
+    feed_stream: bool = True,
+    schedule_every: float | None = None,
+    log: Callable[[str], None] | None = None,
+    in_background: bool = True,
 ) -> tuple[LocalApi, Callable[[], None]]:
     """Stand-ins up, resources created, environment set; S3 events bridged to the registration
     function, the table's stream fed to the projector (unless `feed_stream` is false: benchmarks
     of a table seeded with hundreds of thousands of items), published events recorded, scheduled
-    functions run at their rate (or every `schedule_every` seconds); then the API port opened."""
-    api = LocalApi(port, stack.FunctionHost())
-    port = api.server_address[1]
+    functions run at their rate (or every `schedule_every` seconds); then the API served. Returns
+    it (serving in a thread of its own, unless not `in_background`: then `api.serve()`) and what
+    stops it all. The environments' INIT and REPORT lines go to `log` (or stderr)."""
+    # The environments start on demand, inheriting the variables set below.
+    host = ExecutionEnvironments(log=log) if log else ExecutionEnvironments()
+    api = LocalApi(port, host)
     dynamodb_endpoint, s3_endpoint, stop_stand_ins = stack.start_aws_stand_ins()
-    jwks_url = f"http://127.0.0.1:{port}{JWKS_PATH}"
-    stack.apply_environment(stack.function_environment(jwks_url, dynamodb_endpoint, s3_endpoint))
-    recorded_events = stack.create_resources(dynamodb_endpoint, s3_endpoint)
-    api.recorder = stack.EventRecorder(s3_endpoint, recorded_events)
+    stack.apply_environment(stack.function_environment(api.url + JWKS_PATH, dynamodb_endpoint, s3_endpoint))
+    recorder = stack.EventRecorder(s3_endpoint, stack.create_resources(dynamodb_endpoint, s3_endpoint))
     workers: list[stack.Worker] = [
-        stack.MediaEventBridge(api.host, s3_endpoint, stack.subscribe_media_events(s3_endpoint)),
-        api.recorder,
+        stack.MediaEventBridge(host, s3_endpoint, stack.subscribe_media_events(s3_endpoint)),
+        recorder,
     ]
     if feed_stream:
-        feed = stack.StreamFeed(api.host, dynamodb_endpoint, stack.LOCAL_TABLE)
-        api.host.after_invocation.append(feed.wake)
+        feed = stack.StreamFeed(host, dynamodb_endpoint, stack.LOCAL_TABLE)
+        host.after_invocation.append(feed.wake)
         workers.append(feed)
-    workers += stack.schedules(api.host, schedule_every)
+    workers += stack.schedules(host, schedule_every)
     for worker in workers:
         worker.start()
-    api.server_activate()
+    api.listen(ApiGateway(host, api.url, recorder))
+    if in_background:
+        api.serve_in_background()
 
     def stop() -> None:
+        api.stop_serving()
         for worker in workers:
             worker.stop()
+        host.stop()
         stop_stand_ins()
 
     return api, stop
@@ -215,31 +280,27 @@ def main() -> None:
     schedule_every = float(os.environ["SCHEDULE_EVERY"]) if os.environ.get("SCHEDULE_EVERY") else None
     in_memory = not os.environ.get("DYNAMODB_ENDPOINT")  # moto's, gone at the end
     try:
-        api, stop_stand_ins = start(port, schedule_every=schedule_every)
+        api, stop_stack = start(port, schedule_every=schedule_every, in_background=False)
     except PortInUse as refused:
         sys.exit(str(refused))
-    url = f"http://127.0.0.1:{api.server_address[1]}"
     running = RunningStack(
-        url, url + JWKS_PATH, os.environ["DYNAMODB_ENDPOINT"], os.environ["S3_ENDPOINT"], os.getpid()
+        api.url, api.url + JWKS_PATH, os.environ["DYNAMODB_ENDPOINT"], os.environ["S3_ENDPOINT"], os.getpid()
     )
-
-    def stop(signum: int, frame: FrameType | None) -> None:
-        threading.Thread(target=api.shutdown, daemon=True).start()
-
-    signal.signal(signal.SIGINT, stop)
-    signal.signal(signal.SIGTERM, stop)
+    # uvicorn handles the signals while it serves, then raises the one that stopped it again:
+    # for these, which let the stack stop in order below.
+    for stopping in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(stopping, lambda signum, frame: None)
     running.record()
     print(
-        f"LMS API on {url} (DynamoDB {running.dynamodb_endpoint}, S3 {running.s3_endpoint}); "
+        f"LMS API on {api.url} (DynamoDB {running.dynamodb_endpoint}, S3 {running.s3_endpoint}); "
         f"get a token with `make token`; Ctrl-C stops it{', and the data with it' if in_memory else ''}.",
         flush=True,
     )
     try:
-        api.serve_forever()
+        api.serve()
     finally:
         running.forget()
-        api.server_close()
-        stop_stand_ins()
+        stop_stack()
 
 
 if __name__ == "__main__":

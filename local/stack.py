@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Protocol
 
 import boto3
 
@@ -70,14 +70,12 @@ def start_aws_stand_ins() -> tuple[str, str, Callable[[], None]]:
     s3_endpoint = os.environ.get("S3_ENDPOINT")
     if dynamodb_endpoint and s3_endpoint:
         return dynamodb_endpoint, s3_endpoint, lambda: None
-    from moto.server import ThreadedMotoServer  # only the local stack needs moto
-
-    from local.moto_transactions import one_backup_per_table
+    from local.moto_transactions import MotoServer, one_backup_per_table  # only the local stack needs moto
 
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per AWS call is noise here
     transactions = one_backup_per_table()
     transactions.__enter__()  # the server runs in this process: its transactions copy a table once
-    moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    moto = MotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     moto.start()
     host, port = moto.get_host_and_port()
     endpoint = f"http://{host}:{port}"
@@ -265,7 +263,7 @@ class StreamFeed(Worker):
     one: moto replaces a table's stream shard by a copy when it cancels a transaction, and an
     iterator kept from before would read the old shard, empty, for ever."""
 
-    def __init__(self, host: "FunctionHost", dynamodb_endpoint: str | None, table: str) -> None:
+    def __init__(self, host: "Host", dynamodb_endpoint: str | None, table: str) -> None:
         super().__init__("stream-feed")
         self.host, self.table = host, table
         self.dynamodb = boto3.client("dynamodb", endpoint_url=dynamodb_endpoint, region_name=LOCAL_REGION)
@@ -292,7 +290,7 @@ class StreamFeed(Worker):
         for shard in self.streams.describe_stream(StreamArn=stream_arn)["StreamDescription"].get("Shards", []):
             shard_id = shard["ShardId"]
             iterator = self._iterator(stream_arn, shard_id)
-            while iterator:
+            while iterator and not self.stopping.is_set():  # a stack stopping leaves the rest
                 page = self.streams.get_records(ShardIterator=iterator, Limit=100)
                 records = [_lambda_record(record, stream_arn) for record in page["Records"]]
                 if not records:
@@ -350,9 +348,10 @@ class Schedule(Worker):
     event, every `every` seconds (the template's rate, or SCHEDULE_EVERY): the first run one
     interval after the start. `make invoke` runs it at once."""
 
-    def __init__(self, host: "FunctionHost", function: str, every: float) -> None:
+    def __init__(self, host: "Host", function: str, every: float) -> None:
+        self.interval = self.idle_interval = every  # before the first wait is set from it
         super().__init__(f"schedule-{function}")
-        self.host, self.function, self.interval = host, function, every
+        self.host, self.function = host, function
 
     def step(self) -> None:
         answer = self.host.invoke(self.function, scheduled_event(self.function, utc_now()))
@@ -374,7 +373,7 @@ def scheduled_event(function: str, at: str) -> dict[str, Any]:
     }
 
 
-def schedules(host: "FunctionHost", every: float | None) -> list[Schedule]:
+def schedules(host: "Host", every: float | None) -> list[Schedule]:
     """A Schedule for each function the template schedules, at its rate unless `every` is given."""
     return [
         Schedule(host, name, every or template.rate_seconds(spec.schedule))
@@ -420,7 +419,7 @@ class MediaEventBridge(Worker):
 
     interval = 0  # the receive itself waits for messages
 
-    def __init__(self, host: "FunctionHost", endpoint: str, queue_url: str) -> None:
+    def __init__(self, host: "Host", endpoint: str, queue_url: str) -> None:
         super().__init__("media-event-bridge")
         self.host, self.queue_url = host, queue_url
         self.sqs = boto3.client("sqs", endpoint_url=endpoint, region_name=LOCAL_REGION)
@@ -459,10 +458,22 @@ class LambdaContext:
         return max(0, int((self.started + self.timeout_seconds - time.monotonic()) * 1000))
 
 
+class Host(Protocol):
+    """What runs the functions' handlers: a FunctionHost in this process, or `make run`'s
+    execution environments (local.environments)."""
+
+    functions: Mapping[str, template.Function]
+    # Told after each invocation but the projector's own (it may have written: the stream feed).
+    after_invocation: list[Callable[[], None]]
+
+    def invoke(self, logical_id: str, event: dict[str, Any]) -> dict[str, Any]: ...
+
+
 @dataclass
 class FunctionHost:
-    """Imports each function's real handler on first use and runs one event at a time, as a
-    Lambda execution environment does. One at a time across all functions, not per function:
+    """Imports each function's real handler on first use and runs it in this process, one event
+    at a time across all functions: the tests' host and `make invoke`'s (`make run` gives each
+    function processes of its own, local.environments). Not one at a time per function:
     Powertools keeps the current event on a class attribute every resolver in the process shares
     (`BaseRouter.current_event`), so two functions running at once in one process would read each
     other's requests (found by the load benchmark: a caller answered with another's identity)."""
@@ -470,7 +481,6 @@ class FunctionHost:
     functions: Mapping[str, template.Function] = field(default_factory=template.functions)
     _handlers: dict[str, Callable[[dict[str, Any], Any], dict[str, Any]]] = field(default_factory=dict)
     _serving: threading.Lock = field(default_factory=threading.Lock)
-    # Told after each invocation but the projector's own (it may have written: the stream feed).
     after_invocation: list[Callable[[], None]] = field(default_factory=list)
 
     def invoke(self, logical_id: str, event: dict[str, Any]) -> dict[str, Any]:

@@ -4,13 +4,14 @@ cold start) and a dependency layer with the run-time pins only."""
 
 from pathlib import Path
 
-from bench.package import build, precompiled
+from bench.package import precompiled
+from local.emulator import sam_build
 
 NOT_IN_A_LAYER = ("pytest", "moto", "schemathesis", "mypy", "ruff", "samcli", "matplotlib", "pydantic_settings")
 
 
 def test_the_layers_ship_bytecode_and_no_development_tools(tmp_path: Path) -> None:
-    build(tmp_path)
+    sam_build(tmp_path)
 
     for layer in ("DependencyLayer", "SharedLayer"):
         sources, compiled = precompiled(tmp_path / layer)

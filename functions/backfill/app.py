@@ -26,5 +26,6 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     progress = BACKFILLS[name](event.get("resumeFrom"), deadline)
     answer = {"name": name, "changed": progress.changed, "done": progress.resume_from is None}
     answer["resumeFrom"] = progress.resume_from
-    logger.info("Backfill run", extra=answer)
+    # Not `name`: a log record's own attribute, which `extra` may not overwrite (KeyError).
+    logger.info("Backfill run", extra={"backfill": name, **{key: answer[key] for key in ("changed", "done")}})
     return answer

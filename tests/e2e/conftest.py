@@ -40,18 +40,24 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     process = subprocess.Popen(
         [sys.executable, "-m", "local.server"],
         cwd=ROOT, env={**environment, "PORT": "0", "LMS_STACK_FILE": str(stack_file)},
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     lines: queue.Queue[str] = queue.Queue()
+    log: list[str] = []  # its stderr: the requests and the environments' INIT and REPORT lines
 
     def read_output() -> None:
         for line in process.stdout or []:
             lines.put(line)
 
+    def read_log() -> None:
+        for line in process.stderr or []:
+            log.append(line.rstrip("\n"))
+
     threading.Thread(target=read_output, daemon=True).start()
+    threading.Thread(target=read_log, daemon=True).start()
     banner = lines.get(timeout=START_TIMEOUT_SECONDS)
     url = banner.split(" on ", 1)[1].split()[0]
-    yield Server(url, process, stack_file)
+    yield Server(url, process, stack_file, log)
     if process.poll() is None:
         process.kill()
         process.wait()

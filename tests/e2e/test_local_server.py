@@ -1,10 +1,14 @@
 """`make run`'s server over real HTTP: the same process a developer starts, with a token from
 `make token`'s command, driven by a plain HTTP client."""
 
+import http.client
+import json
 import os
 import signal
+import socket
 import subprocess
 import sys
+import threading
 import urllib.error
 import urllib.request
 from typing import Any
@@ -317,7 +321,67 @@ def test_a_learners_whole_journey_ends_in_one_course_completed_event(server: Ser
     assert completed[0]["detail"]["courseTrackId"] == track["courseTrackId"]
 
 
-def test_sigterm_stops_the_server(server: Server) -> None:
+def test_simultaneous_requests_are_served_side_by_side_each_as_its_caller(server: Server) -> None:
+    tenant = "e2e-parallel"
+    created: dict[str, list[Any]] = {}
+
+    def create(user: str) -> None:
+        token = server.token(tenant=tenant, user=user)
+        answers = [server.json("POST", "/api/courses", token, {"title": f"By {user}"}) for _ in range(5)]
+        created[user] = [(status, (body.get("result") or body).get("createdBy", body)) for status, body, _ in answers]
+
+    threads = [threading.Thread(target=create, args=(f"author-{index}",)) for index in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert created == {f"author-{index}": [(201, f"author-{index}")] * 5 for index in range(6)}
+    # Several environments served them, each announced by its cold start, as Lambda logs INIT.
+    started = [line for line in server.log if line.startswith("CoursesFunction INIT_START")]
+    assert len(started) > 1
+    assert any(line.startswith("CoursesFunction REPORT") and "Init Duration" in line for line in server.log)
+
+
+def test_uvicorn_keeps_connections_alive_answers_pipelined_requests_and_reads_chunked_bodies(server: Server) -> None:
+    host, port = server.url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=30) as connection:
+        two = b"GET /.well-known/jwks.json HTTP/1.1\r\nHost: local\r\n\r\n" * 2  # sent at once, not waiting
+        connection.sendall(two)
+        answers = b""
+        while answers.count(b'"keys"') < 2 and (received := connection.recv(65536)):
+            answers += received
+    assert answers.count(b"HTTP/1.1 200 OK") == answers.count(b'"keys"') == 2
+
+    token = server.token(tenant="e2e-chunked")
+    request = http.client.HTTPConnection(host, int(port), timeout=30)
+    body = iter([b'{"title": ', b'"Sent in chunks"}'])  # no length: Transfer-Encoding: chunked
+    request.request(
+        "POST", "/api/courses", body, {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    )
+    answer = request.getresponse()
+    assert (answer.status, json.loads(answer.read())["result"]["title"]) == (201, "Sent in chunks")
+    request.close()
+
+
+def test_api_gateways_own_refusals_a_body_too_large_and_an_unknown_route_or_method(server: Server) -> None:
+    host, port = server.url.removeprefix("http://").split(":")
+    request = http.client.HTTPConnection(host, int(port), timeout=30)
+    request.putrequest("POST", "/api/courses")
+    request.putheader("Content-Length", str(10 * 1024 * 1024 + 1))
+    request.endheaders()  # the body never comes: the declared length is enough
+    answer = request.getresponse()
+    assert (answer.status, json.loads(answer.read())) == (413, {"message": "Request Entity Too Large"})
+    request.close()
+    assert server.request("GET", "/api/nowhere")[:2] == (404, {"message": "Not Found"})
+    assert server.request("QUERY", "/api/courses", server.token())[:2] == (404, {"message": "Not Found"})
+
+
+def test_sigterm_stops_the_server_and_its_environments(server: Server) -> None:
+    environments = [int(line.rsplit(" ", 1)[1].rstrip(")")) for line in server.log if " INIT_START " in line]
+    assert environments  # the tests before started some
     server.process.send_signal(signal.SIGTERM)
 
     assert server.process.wait(timeout=20) == 0
+    for pid in environments:
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)

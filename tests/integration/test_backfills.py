@@ -8,6 +8,7 @@ import pytest
 
 from shared import backfills
 from shared.clock import utc_now
+from shared.observability import logger
 from shared.repository.enrollments import EnrollmentRepository, due_for_expiry
 from shared.repository.items import (
     CourseAttempt,
@@ -206,3 +207,15 @@ def test_course_progress_of_a_table_written_before_issue_16_comes_by_a_resumable
     assert filled["lessons"][1]["tracking"]["openAttempt"]["currentPosition"] == 1
     assert backfills.course_progress() == backfills.Progress(changed=0, resume_from=None)
     assert_lists_match_items(api.tenant)
+
+
+def test_the_backfill_function_logs_its_run_at_the_info_level_lambda_logs_at(api: Api) -> None:
+    """The tests log warnings only; the template's level is INFO, where the run's log line once
+    raised KeyError (its `name` is a log record's own attribute): every run failed in AWS."""
+    previous = logger.log_level
+    logger.setLevel("INFO")
+    try:
+        answer = api.host.invoke("BackfillFunction", {"name": "listings"})
+    finally:
+        logger.setLevel(previous)
+    assert answer == {"name": "listings", "changed": 0, "done": True, "resumeFrom": None}

@@ -1,11 +1,16 @@
-"""The local stack's function host keeps concurrent requests apart: Powertools keeps the current
-event on a class attribute shared by every resolver in a process, so two functions answering at
-once in one process would read each other's requests (a caller answered as someone else)."""
+"""`make run`'s function host keeps simultaneous requests apart under real parallelism: each
+function in execution environments of its own (local.environments), worker processes serving side
+by side. Powertools keeps the current event on a class attribute shared by every resolver in a
+process, so two functions answering at once in one process would read each other's requests (a
+caller answered as someone else)."""
 
 import threading
+from collections.abc import Iterator
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric import rsa
 
+from local.environments import ExecutionEnvironments
 from tests.support.api import Api
 
 ROUNDS = 40
@@ -18,8 +23,20 @@ REQUESTS = [
 ]
 
 
+@pytest.fixture(scope="module")
+def environments() -> Iterator[ExecutionEnvironments]:
+    """Every function of the template in environments of its own, which inherit the test
+    session's variables (its DynamoDB Local, S3 and JWKS)."""
+    host = ExecutionEnvironments(log=lambda line: None)
+    yield host
+    host.stop()
+
+
 @pytest.mark.parametrize("backend", ["dynamodb-local"], indirect=True)
-def test_simultaneous_requests_to_several_functions_keep_their_callers(api: Api) -> None:
+def test_simultaneous_requests_to_several_functions_keep_their_callers(
+    table: str, environments: ExecutionEnvironments, signing_key: rsa.RSAPrivateKey
+) -> None:
+    api = Api(host=environments, key=signing_key)
     course_id = api.create_course()["courseId"]
     mixed: list[str] = []
 
@@ -40,3 +57,5 @@ def test_simultaneous_requests_to_several_functions_keep_their_callers(api: Api)
         thread.join(timeout=300)
 
     assert mixed == []
+    # Side by side: the writes to each function were served by more than one environment.
+    assert all(environments.started(function) > 1 for function in ("CoursesFunction", "LessonsFunction"))

@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from urllib3.filepost import encode_multipart_formdata
 
 from local import apigw, issuer, template
-from local.stack import FunctionHost
+from local.stack import Host
 
 FormValue = str | tuple[str, bytes, str]  # text, or (file name, bytes, content type)
 
@@ -65,7 +65,7 @@ def route_for(method: str, path: str) -> tuple[template.Route, dict[str, str]]:
 class Api:
     """A caller of the API: a tenant, a user and a role, with tokens from the test issuer."""
 
-    host: FunctionHost
+    host: Host
     key: rsa.RSAPrivateKey
     tenant: str = field(default_factory=lambda: f"tenant-{uuid.uuid4()}")
     user: str = field(default_factory=lambda: f"user-{uuid.uuid4()}")

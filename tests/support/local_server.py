@@ -7,7 +7,8 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from email.message import Message
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ class Server:
     url: str
     process: subprocess.Popen[str]
     stack_file: Path  # where it recorded itself (LMS_STACK_FILE)
+    log: list[str] = field(default_factory=list)  # what it has written to stderr so far
 
     def token(self, role: str = "admin", tenant: str = "e2e-tenant", user: str = "e2e-user") -> str:
         """Signed here with the local issuer's key, as `make token` signs it (one process per token
@@ -32,7 +34,9 @@ class Server:
         token: str | None = None,
         body: bytes | None = None,
         content_type: str | None = None,
-    ) -> tuple[int, dict[str, Any], dict[str, str]]:
+    ) -> tuple[int, dict[str, Any], Message]:
+        """Status, JSON body and headers (read whatever their case: the server sends them in
+        lower case, as API Gateway's HTTP API does)."""
         request = urllib.request.Request(self.url + path, data=body, method=method)  # noqa: S310 - loopback
         if token:
             request.add_header("Authorization", f"Bearer {token}")
@@ -40,12 +44,12 @@ class Server:
             request.add_header("Content-Type", content_type)
         try:
             with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
-                raw, status, headers = response.read(), response.status, dict(response.headers)
+                raw, status, headers = response.read(), response.status, response.headers
         except urllib.error.HTTPError as error:
-            raw, status, headers = error.read(), error.code, dict(error.headers)
+            raw, status, headers = error.read(), error.code, error.headers
         return status, json.loads(raw) if raw else {}, headers
 
-    def json(self, method: str, path: str, token: str, payload: Any) -> tuple[int, dict[str, Any], dict[str, str]]:
+    def json(self, method: str, path: str, token: str, payload: Any) -> tuple[int, dict[str, Any], Message]:
         return self.request(method, path, token, json.dumps(payload).encode(), "application/json")
 
     def events(self, kind: str) -> list[dict[str, Any]]:

@@ -7,7 +7,11 @@ import json
 import uuid
 from pathlib import Path
 from typing import Any, cast
+from urllib.parse import quote
 
+import boto3
+
+from local.stack import LOCAL_REGION
 from local.template import ROOT
 from shared.clock import sortable_now, utc_now
 from shared.media_rules import object_key
@@ -19,6 +23,8 @@ from shared.repository.modules import ModuleRepository
 from shared.repository.tracking import TrackingRepository
 from shared.services import course_tree
 from shared.services.enrollments import course_summary
+from shared.settings import get_settings
+from tests.support import samples
 from tests.support.api import Api
 
 EVENT_FILES = sorted(path for path in (ROOT / "events").rglob("*.json") if "routeKey" in path.read_text())
@@ -28,6 +34,30 @@ TOKEN, TENANT = "<token>", "<tenant>"  # the placeholders event files carry
 def event_from_file(path: Path, token: str = "", tenant: str = "") -> dict[str, Any]:
     """An event file with its placeholders filled: a bearer token, a tenant (in stream records)."""
     return cast(dict[str, Any], json.loads(path.read_text().replace(TOKEN, token).replace(TENANT, tenant)))
+
+
+def s3_event_from_file(path: Path, tenant: str) -> dict[str, Any]:
+    """An S3 event file for the test bucket and `tenant` (in its object key, URL-encoded twice:
+    once as our keys encode a tenant, once as S3 encodes a key in its events)."""
+    bucket = get_settings().media_bucket
+    text = path.read_text().replace("<bucket>", bucket).replace(TENANT, quote(quote(tenant, safe="")))
+    return cast(dict[str, Any], json.loads(text))
+
+
+def pending_upload(api: Api) -> None:
+    """What the S3 event files announce, in a tenant not seeded: MEDIA_ID's record waiting for its
+    upload, and the uploaded object in the bucket."""
+    media = MediaRepository(api.tenant)
+    key = object_key(api.tenant, MEDIA_ID)
+    made = {"created_by": api.user, "created_at": utc_now()}
+    media.create(
+        media.new_media(
+            MEDIA_ID, format="image", storage="s3", path=key, status="pending",
+            content_type="image/png", size=len(samples.PNG), **made,
+        )
+    )  # fmt: skip
+    s3 = boto3.client("s3", endpoint_url=get_settings().s3_endpoint, region_name=LOCAL_REGION)
+    s3.put_object(Bucket=get_settings().media_bucket, Key=key, Body=samples.PNG)
 
 
 COURSE_ID = "3fa85f64-5717-4562-b3fc-2c963f66afa6"

@@ -7,7 +7,7 @@ import threading
 import pytest
 from aws_lambda_powertools.utilities.batch.exceptions import UnexpectedBatchTypeError
 
-from local.stack import FunctionHost, Worker
+from local.stack import FunctionHost, Schedule, Worker
 from local.template import ROOT
 
 
@@ -53,3 +53,17 @@ def test_the_host_tells_its_listeners_after_each_invocation_but_the_projectors()
     listed = json.loads((ROOT / "events" / "courses" / "list.json").read_text())  # its token: a placeholder
     assert host.invoke("CoursesFunction", listed)["statusCode"] == 401
     assert told == [True]
+
+
+def test_a_schedule_first_runs_one_interval_after_the_start() -> None:
+    ran = threading.Event()
+
+    class Recording(FunctionHost):
+        def invoke(self, logical_id: str, event: dict) -> dict:
+            ran.set()
+            return {}
+
+    schedule = Schedule(Recording(), "EnrollmentExpiryFunction", 60.0)
+    schedule.start()
+    assert not ran.wait(1.0)  # it ran 0.2 s after the start, whatever the rate
+    schedule.stop()
