@@ -81,8 +81,8 @@ def _at_rest(engine: DynamoDBLocal | None) -> dict[str, Any]:
     return {
         "engine": "DynamoDB Local" if engine is not None else "embedded (moto)",
         "server_percent": round(percent[0], 2),
-        "environments": len(environments),
-        "environments_percent": round(sum(children), 2),
+        "worker_processes": len(environments),
+        "worker_processes_percent": round(sum(children), 2),
         "engine_percent": round(percent[-1], 2) if engine is not None else None,
         "total_percent": round(sum(percent), 2),
         "seconds": IDLE_SECONDS,

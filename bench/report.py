@@ -225,7 +225,7 @@ def _suite_section(suite: dict[str, Any]) -> str:
 
 def _idle_section(idle: dict[str, Any]) -> str:
     table = [
-        "| engine | `make run`'s server (% of a core) | its warm environments (% of a core) "
+        "| engine | `make run`'s server (% of a core) | its worker processes (% of a core) "
         "| DynamoDB Local (% of a core) | in all | within target |",
         "|---|---:|---:|---:|---:|---|",
     ]
@@ -233,8 +233,8 @@ def _idle_section(idle: dict[str, Any]) -> str:
         engine = "–" if row["engine_percent"] is None else row["engine_percent"]
         within = "yes" if row["total_percent"] < idle["target_percent"] else "no ⚠"
         table.append(
-            f"| {row['engine']} | {row['server_percent']} | {row['environments_percent']} "
-            f"({row['environments']} processes) | {engine} | {row['total_percent']} | {within} |"
+            f"| {row['engine']} | {row['server_percent']} | {row['worker_processes_percent']} "
+            f"({row['worker_processes']}) | {engine} | {row['total_percent']} | {within} |"
         )
     return "\n".join(table)
 
@@ -416,8 +416,9 @@ answer sends as it is: the largest tree here, about 4 MB of JSON, goes out as 16
 
 `bench/idle.py` (`.venv/bin/python -m bench idle`): `make run` started as a process of its own, one
 request (an environment of the courses function started and left warm), 5 seconds to settle,
-then the CPU time (user and system, from /proc) the server, its worker processes and DynamoDB
-Local use over 30 seconds without a request. Target: under 2 % of a core. Before issue 18 the queue and
+then the CPU time (user and system, from /proc) the server, its worker processes (the warm
+environment, and multiprocessing's resource tracker) and DynamoDB Local use over 30 seconds
+without a request. Target: under 2 % of a core. Before issue 18 the queue and
 stream loops asked every 0.2 s: about 12 % of a core on the embedded stand-ins, measured the same
 way. Now the queues are read by long polling (10 s), and the stream feed is woken by each
 invocation and otherwise looks every 10 s.
@@ -447,15 +448,16 @@ attempts per lesson) are compared with what it sent.
 
 Each function runs in execution environments of its own (worker processes, one request at a
 time each, up to 8 per function), as Lambda runs it, so requests are served side by side. Before
-issue 18 one lock queued every request of every function: the median request of the same run
-took 1132 ms (p95 1379 ms), nearly all of it waiting in line. Two things remain between the rows
-above and AWS. This machine has two cores for 50 learners who never pause, the environments, the
-server and DynamoDB Local: the time a request spends in its function under load (the last row)
-is CPU shared out, where each Lambda environment has its own. And a closed loop of 50 callers
-with no pause between requests measures throughput as much as latency (each waits for the others
-on the cores). The baseline row is the per-request latency; the ratio is what sharing two cores
-costs. What the load run proves beside it is correctness under real concurrency: no errors and no
-lost update.
+issue 18 one lock queued every request of every function: the same run served 43 requests a
+second, and its median request took 1132 ms (p95 1379 ms), nearly all of it waiting in line.
+Two things remain between the rows above and AWS. This machine has two cores for 50 learners
+who never pause, the environments, the server and DynamoDB Local: the time a request spends in
+its function under load (the last row) is CPU shared out, where each Lambda environment has its
+own. And a closed loop of 50 callers with no pause between requests measures throughput as much
+as latency (each waits for the others on the cores). The baseline row is the per-request
+latency; the ratio is what sharing two cores costs. The writes include the learners' first
+requests, which met the cold starts. What the load run proves beside it is correctness under
+real concurrency: no errors and no lost update.
 
 ## Package size
 
