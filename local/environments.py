@@ -17,7 +17,7 @@ import importlib
 import json
 import multiprocessing
 import os
-import resource
+import signal
 import sys
 import threading
 import time
@@ -27,6 +27,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
+from pathlib import Path
 from typing import Any
 
 from local import template
@@ -35,6 +36,9 @@ from local.stack import PROJECTOR_FUNCTION, LambdaContext
 RUNTIME_VERSION = "python:3.13"
 DEFAULT_CONCURRENCY = 8  # environments per function; FUNCTION_CONCURRENCY sets another
 WARM_SECONDS = 15 * 60  # about as long as Lambda keeps an idle environment
+# Lambda gives an environment's start 10 s, then tries it again within the invocation's timeout.
+INIT_SECONDS = 10
+TIMED_OUT = {"errorMessage": "Init timed out"}
 
 
 class FunctionError(Exception):
@@ -146,11 +150,9 @@ class ExecutionEnvironments:
                 if self._stopped:
                     raise FunctionError("The local stack is stopping")
                 free = self._free[logical_id]
-                while free and (
-                    time.monotonic() - free[-1].last_used > self.warm_seconds  # Lambda would have reclaimed it
-                    or not free[-1].process.is_alive()  # ended while it waited
-                ):
-                    self._stop_unlocked(free.pop())
+                for environment in [each for each in free if not self._usable(each)]:
+                    free.remove(environment)
+                    self._stop_unlocked(environment)
                 if free:
                     return free.pop()
                 if self._running[logical_id] < self.concurrency:
@@ -165,6 +167,10 @@ class ExecutionEnvironments:
                 self._changed.notify_all()
             raise
 
+    def _usable(self, environment: _Environment) -> bool:
+        """Still warm (Lambda reclaims an idle environment), and alive (it may have ended idle)."""
+        return time.monotonic() - environment.last_used <= self.warm_seconds and environment.process.is_alive()
+
     def _start(self, function: template.Function) -> _Environment:
         started = time.monotonic()
         ours, theirs = self._spawn.Pipe()
@@ -176,7 +182,7 @@ class ExecutionEnvironments:
         self.log(f"{function.logical_id} INIT_START Runtime Version: {RUNTIME_VERSION} (worker process {process.pid})")
         environment = _Environment(function, process, ours, None)
         try:
-            ready = json.loads(ours.recv_bytes()) if ours.poll(function.timeout) else {"errorMessage": "timed out"}
+            ready = json.loads(ours.recv_bytes()) if ours.poll(INIT_SECONDS + function.timeout) else TIMED_OUT
         except (EOFError, OSError):
             ready = {"errorMessage": "Runtime exited without providing a reason"}
         if "errorMessage" in ready:
@@ -226,6 +232,8 @@ def _timestamp() -> str:
 def serve(connection: Connection, function: template.Function) -> None:
     """The worker process: Lambda's variables for the function, its handler imported (the INIT
     phase), then one event at a time until the host goes."""
+    # Ctrl-C reaches the terminal's whole process group; the host stops its environments itself.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     os.environ.update(
         AWS_LAMBDA_FUNCTION_NAME=function.logical_id,  # Powertools' idempotency keys name it
         AWS_LAMBDA_FUNCTION_MEMORY_SIZE=str(function.memory_size),
@@ -262,4 +270,9 @@ def _error(kind: str, error: Exception) -> dict[str, str]:
 
 
 def _max_memory_used_mb() -> int:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024  # kilobytes on Linux
+    """The process's peak resident memory. Not getrusage's ru_maxrss: Linux carries that over
+    from the parent across exec, so a worker started by a large server reported the server's."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) // 1024  # kB
+    return 0

@@ -163,3 +163,11 @@ def alive(pid: int) -> bool:
         return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] != "Z"
     except FileNotFoundError:
         return False
+
+
+def test_an_environment_reports_its_own_peak_memory_not_its_hosts(host: ExecutionEnvironments, log: list[str]) -> None:
+    ballast = b"x" * (400 * 1024 * 1024)  # the host's peak memory, well above any environment's
+    host.invoke("StandInFunction", {})
+    del ballast
+    reported = int(lines(log, "REPORT")[0].split("Max Memory Used: ")[1].split(" MB")[0])
+    assert 0 < reported < 300
