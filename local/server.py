@@ -60,9 +60,12 @@ class ApiGateway:
         self.cors_headers = _cors_headers(template.load())
         # An invocation waits, in a thread of its own, for its environment's answer (or for an
         # environment, when all its function may have are busy); more wait in the pool's queue.
-        self.invocations = ThreadPoolExecutor(
-            max_workers=len(host.functions) * THREADS_PER_FUNCTION, thread_name_prefix="invocation"
-        )
+        # One pool per function, as Lambda scales each apart: a flood of one starves no other.
+        self.invocations = {
+            name: ThreadPoolExecutor(max_workers=THREADS_PER_FUNCTION, thread_name_prefix=f"{name}-invocation")
+            for name in host.functions
+        }
+        self.reads = ThreadPoolExecutor(max_workers=2, thread_name_prefix="events")
 
     async def __call__(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
         if scope["type"] != "http":  # lifespan and websockets are switched off
@@ -97,7 +100,7 @@ class ApiGateway:
                 return HTTPStatus.OK, JSON, document.encode()
             return HTTPStatus.OK, {"Content-Type": "text/html; charset=utf-8"}, swagger_page(document)
         if method == "GET" and path == EVENTS_PATH:
-            recorded = await asyncio.get_running_loop().run_in_executor(self.invocations, self.recorder.drain)
+            recorded = await asyncio.get_running_loop().run_in_executor(self.reads, self.recorder.drain)
             return HTTPStatus.OK, JSON, json.dumps({"events": recorded}).encode()
         body = await _body(receive, headers)
         if body is None:
@@ -111,10 +114,13 @@ class ApiGateway:
         client = scope.get("client") or ("127.0.0.1", 0)
         query = scope["query_string"].decode("latin-1")
         event = apigw.http_api_event(route, path_parameters, path, query, headers, body, client[0])
+        invocation = asyncio.get_running_loop().run_in_executor(
+            self.invocations[route.function], self.host.invoke, route.function, event
+        )
         try:
-            response = await asyncio.get_running_loop().run_in_executor(
-                self.invocations, self.host.invoke, route.function, event
-            )
+            response = await asyncio.wait_for(invocation, INTEGRATION_TIMEOUT_SECONDS)
+        except TimeoutError:  # API Gateway's own answer when the function is late (it runs on)
+            return HTTPStatus.SERVICE_UNAVAILABLE, JSON, b'{"message":"Service Unavailable"}'
         except Exception:  # a function that fails is API Gateway's 500, as in AWS
             traceback.print_exc()
             return HTTPStatus.INTERNAL_SERVER_ERROR, JSON, b'{"message":"Internal Server Error"}'
@@ -124,6 +130,7 @@ class ApiGateway:
 
 JSON = {"Content-Type": "application/json"}
 THREADS_PER_FUNCTION = 16  # twice the default limit of environments per function
+INTEGRATION_TIMEOUT_SECONDS = 30  # API Gateway's (HTTP API) wait for a function's answer
 
 
 class _Disconnected(Exception):
@@ -189,7 +196,12 @@ class LocalApi:
     def listen(self, gateway: ApiGateway) -> None:
         """Listen now (a connection made before uvicorn's loop runs waits for it), for `gateway`."""
         config = uvicorn.Config(
-            gateway, lifespan="off", ws="none", server_header=False, log_config=LOGGING, timeout_graceful_shutdown=5
+            gateway,
+            lifespan="off",
+            ws="none",
+            server_header=False,
+            log_config=LOGGING,
+            timeout_graceful_shutdown=5,
         )
         self.server = uvicorn.Server(config)
         self.socket.listen(config.backlog)
