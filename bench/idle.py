@@ -14,26 +14,31 @@ from pathlib import Path
 from typing import Any
 
 from local import issuer
+from local.processes import free_port
 from local.template import ROOT
-from tests.support.dynamodb_local import DynamoDBLocal, free_port
+from tests.support.dynamodb_local import DynamoDBLocal
 
 IDLE_SECONDS, SETTLE_SECONDS = 30, 5
 TARGET_PERCENT = 2.0
 
 
+def _stat(pid: int) -> list[str]:
+    """The fields of /proc/<pid>/stat after the command's name (the state first, then the parent)."""
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+
+
 def _cpu_seconds(pid: int) -> float:
     """The process's user and system time so far (its own and its waited-for children's)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return sum(int(value) for value in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+    return sum(int(value) for value in _stat(pid)[11:15]) / os.sysconf("SC_CLK_TCK")
 
 
 def _descendants(pid: int) -> list[int]:
     """The processes `pid` started, and theirs (the execution environments)."""
     parents: dict[int, int] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
+    for process in Path("/proc").glob("[0-9]*"):
         try:
-            parents[int(stat.parent.name)] = int(stat.read_text().rsplit(")", 1)[1].split()[1])
-        except (FileNotFoundError, ProcessLookupError):
+            parents[int(process.name)] = int(_stat(int(process.name))[1])
+        except (FileNotFoundError, ProcessLookupError):  # it ended meanwhile
             continue
     found, frontier = [], [pid]
     while frontier:

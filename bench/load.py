@@ -111,7 +111,7 @@ def run() -> dict[str, Any]:
         durations = [float(found[1]) for line in reports if (found := REPORTED.search(line))]
         lost = check(admin, course["courseId"], lessons, [*warm_up.learners, *alone.learners, *learners])
         host = api.host
-        environments = {name: host.started(name) for name in host.functions if host.started(name)}
+        environments = {name: count for name in host.functions if (count := host.started(name))}
     finally:
         stop_stack()
     everything = [sample for samples in loaded.timings.values() for sample in samples]

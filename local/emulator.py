@@ -16,16 +16,14 @@ import importlib.resources
 import json
 import os
 import platform
-import socket
 import subprocess
 import sys
-import time
 import urllib.request
 from collections.abc import Mapping
 from pathlib import Path
 from typing import IO, Any
 
-from local import template
+from local import processes, template
 from local.template import ROOT, TEMPLATE
 
 BUILD_DIR = ROOT / ".aws-sam" / "emulator"
@@ -71,13 +69,6 @@ def layer_folders(build_dir: Path) -> list[Path]:
     return [build_dir / layer["Ref"] for layer in template.load()["Globals"]["Function"]["Layers"]]
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 class EmulatedFunction:
     """One function of the build served by the emulator on a free loopback port."""
 
@@ -104,7 +95,7 @@ class EmulatedFunction:
         }
         # The Invoke API for us, and the Runtime API for awslambdaric (by default 9001 for all:
         # one emulator per machine).
-        self.port, runtime_api_port = _free_port(), _free_port()
+        self.port, runtime_api_port = processes.free_port(), processes.free_port()
         self.process = subprocess.Popen(  # noqa: S603 - SAM CLI's emulator and our own handler
             [str(emulator_binary(machine_architecture())),
              "--runtime-interface-emulator-address", f"127.0.0.1:{self.port}",
@@ -112,19 +103,7 @@ class EmulatedFunction:
              str(RUNTIME_PYTHON), "-m", "awslambdaric", function.handler],
             cwd=task_root, env=environment, stdout=output, stderr=subprocess.STDOUT, text=True,
         )  # fmt: skip
-        self._wait_until_listening()
-
-    def _wait_until_listening(self, seconds: float = 30) -> None:
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"The emulator for {self.function.logical_id} ended ({self.process.returncode})")
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
-                return
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError(f"The emulator for {self.function.logical_id} did not listen within {seconds} s")
+        processes.wait_until_listening(self.process, self.port, f"The emulator for {function.logical_id}", 30)
 
     def invoke(self, event: Any) -> Any:
         """The function's answer to `event` (a failure's is Lambda's errorType and errorMessage)."""
@@ -135,9 +114,4 @@ class EmulatedFunction:
             return json.loads(answer.read())
 
     def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        processes.stop(self.process)

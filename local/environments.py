@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from local import template
-from local.stack import PROJECTOR_FUNCTION, LambdaContext
+from local.stack import LambdaContext, tell_after_invocation
 
 RUNTIME_VERSION = "python:3.13"
 DEFAULT_CONCURRENCY = 8  # environments per function; FUNCTION_CONCURRENCY sets another
@@ -94,11 +94,11 @@ class ExecutionEnvironments:
         functions: Mapping[str, template.Function] | None = None,
         concurrency: int | None = None,
         warm_seconds: float = WARM_SECONDS,
-        log: Callable[[str], None] = _print_to_stderr,
+        log: Callable[[str], None] | None = None,
     ) -> None:
         self.functions = template.functions() if functions is None else functions
         self.concurrency = concurrency or int(os.environ.get("FUNCTION_CONCURRENCY") or DEFAULT_CONCURRENCY)
-        self.warm_seconds, self.log = warm_seconds, log
+        self.warm_seconds, self.log = warm_seconds, log or _print_to_stderr
         # Told after each invocation but the projector's own (it may have written: the stream feed).
         self.after_invocation: list[Callable[[], None]] = []
         self._free: dict[str, list[_Environment]] = {name: [] for name in self.functions}
@@ -121,9 +121,7 @@ class ExecutionEnvironments:
             self._release(environment)
             raise
         finally:
-            if logical_id != PROJECTOR_FUNCTION:
-                for listener in self.after_invocation:
-                    listener()
+            tell_after_invocation(logical_id, self.after_invocation)
         self._report(environment, request_id, (time.monotonic() - started) * 1000, memory_used)
         self._release(environment)
         return answer

@@ -53,7 +53,7 @@ class ApiGateway:
     environment and turns the answer into the response. Beside the routes, the issuer's keys, the
     API document and the events published so far."""
 
-    def __init__(self, host: stack.Host, url: str, recorder: stack.EventRecorder) -> None:
+    def __init__(self, host: stack.Host, url: str, recorder: stack.EventRecorder, threads_per_function: int) -> None:
         self.host, self.url, self.recorder = host, url, recorder
         self.routes = template.routes()
         self.jwks = json.dumps(issuer.jwks()).encode()
@@ -62,7 +62,7 @@ class ApiGateway:
         # environment, when all its function may have are busy); more wait in the pool's queue.
         # One pool per function, as Lambda scales each apart: a flood of one starves no other.
         self.invocations = {
-            name: ThreadPoolExecutor(max_workers=THREADS_PER_FUNCTION, thread_name_prefix=f"{name}-invocation")
+            name: ThreadPoolExecutor(max_workers=threads_per_function, thread_name_prefix=f"{name}-invocation")
             for name in host.functions
         }
         self.reads = ThreadPoolExecutor(max_workers=2, thread_name_prefix="events")
@@ -129,7 +129,6 @@ class ApiGateway:
 
 
 JSON = {"Content-Type": "application/json"}
-THREADS_PER_FUNCTION = 16  # twice the default limit of environments per function
 INTEGRATION_TIMEOUT_SECONDS = 30  # API Gateway's (HTTP API) wait for a function's answer
 
 
@@ -256,8 +255,7 @@ def start(
     functions run at their rate (or every `schedule_every` seconds); then the API served. Returns
     it (serving in a thread of its own, unless not `in_background`: then `api.serve()`) and what
     stops it all. The environments' INIT and REPORT lines go to `log` (or stderr)."""
-    # The environments start on demand, inheriting the variables set below.
-    host = ExecutionEnvironments(log=log) if log else ExecutionEnvironments()
+    host = ExecutionEnvironments(log=log)  # started on demand, with the variables set below
     api = LocalApi(port, host)
     dynamodb_endpoint, s3_endpoint, stop_stand_ins = stack.start_aws_stand_ins()
     stack.apply_environment(stack.function_environment(api.url + JWKS_PATH, dynamodb_endpoint, s3_endpoint))
@@ -273,7 +271,8 @@ def start(
     workers += stack.schedules(host, schedule_every)
     for worker in workers:
         worker.start()
-    api.listen(ApiGateway(host, api.url, recorder))
+    # Threads to wait on a function's environments: as many as it may have, and as many again queued.
+    api.listen(ApiGateway(host, api.url, recorder, threads_per_function=2 * host.concurrency))
     if in_background:
         api.serve_in_background()
 

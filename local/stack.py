@@ -493,9 +493,15 @@ class FunctionHost:
                     self._handlers[logical_id] = getattr(importlib.import_module(spec.module), spec.attribute)
                 return self._handlers[logical_id](event, context)
         finally:
-            if logical_id != PROJECTOR_FUNCTION:
-                for listener in self.after_invocation:
-                    listener()
+            tell_after_invocation(logical_id, self.after_invocation)
+
+
+def tell_after_invocation(logical_id: str, listeners: list[Callable[[], None]]) -> None:
+    """A host's listeners, after an invocation of any function but the projector (whose own
+    writes the stream feed need not look for)."""
+    if logical_id != PROJECTOR_FUNCTION:
+        for listener in listeners:
+            listener()
 
 
 def apply_environment(environment: Mapping[str, str]) -> None:

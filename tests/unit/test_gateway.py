@@ -50,7 +50,9 @@ async def request(gateway: server.ApiGateway, path: str) -> tuple[int, bytes]:
 
 
 def gateway_over(host: Standing) -> server.ApiGateway:
-    return server.ApiGateway(cast(stack.Host, host), "http://127.0.0.1:0", cast(stack.EventRecorder, None))
+    return server.ApiGateway(
+        cast(stack.Host, host), "http://127.0.0.1:0", cast(stack.EventRecorder, None), threads_per_function=16
+    )
 
 
 def test_a_function_flooded_with_requests_starves_no_other() -> None:
